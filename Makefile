@@ -1,0 +1,39 @@
+# rights-monitor: `make run` runs the monitor on embedded defaults, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TORCH  ?= torch==2.13.0
+
+.PHONY: install run test demo bench lint check-config clean
+
+install: $(STAMP)
+
+# torch first, pinned to the CPU build on local disk: any other torch request pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/rights-monitor run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/rights-monitor demo
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+check-config: install
+	$(BIN)/rights-monitor check-config
+
+lint: install
+	$(BIN)/ruff check monitor classifiers notifiers tests
+
+clean:
+	rm -rf $(VENV) var digests .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m monitor` is `rights-monitor`."""
+
+from monitor.cli import main
+
+main()

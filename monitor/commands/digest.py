@@ -1,0 +1,35 @@
+"""`digest --week 2026-W47 [--out DIR] [--send]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli import _settings, cli
+
+
+@cli.command()
+@click.option("--week", help="ISO week, e.g. 2026-W47 (default: last week).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default ./digests).")
+@click.option("--send", is_flag=True, help="Email it to the digest subscribers.")
+@click.pass_context
+def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool) -> None:
+    """Write the weekly digest as HTML, Markdown and CSV with a trend chart."""
+    from monitor.clock import SystemClock
+    from monitor.weekly import previous_week, write_and_send
+    from monitor.wiring import load_sources, open_store
+
+    settings = _settings(ctx)
+    now = SystemClock().now()
+    week = week or previous_week(now)
+    store = open_store(settings)
+    try:
+        run = write_and_send(store, settings, load_sources(settings), week, now,
+                             out_dir=Path(out_dir or settings.digest.out_dir), send=send)
+    finally:
+        store.close()
+    for path in run.paths:
+        click.echo(str(path))
+    if send:
+        click.echo(f"sent to {len(run.recipients)} recipients" if run.recipients else "no digest recipients")

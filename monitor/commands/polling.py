@@ -1,0 +1,162 @@
+"""`run`, `poll --once`, `deliver`, `sources`: the monitor's working commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import click
+
+from monitor.cli import _settings, cli
+from monitor.types import CycleReport, PollResult
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one whole cycle and exit.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (logs go to stderr).")
+@click.pass_context
+def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
+    """Fetch every source, classify, update incidents, queue alerts and drain the outbox."""
+    if not once:
+        raise click.UsageError("poll runs one cycle: use `poll --once` (or `run` to keep going)")
+    report = asyncio.run(_poll_once(_settings(ctx), quiet=as_json))
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+    else:
+        print_report(report)
+
+
+async def _poll_once(settings, quiet: bool) -> CycleReport:
+    from monitor.pipeline import run_cycle
+    from monitor.wiring import build_runtime
+
+    rt = build_runtime(settings, stream=sys.stderr if quiet else sys.stdout)
+    try:
+        with _progress(len(rt.sources), enabled=not quiet and sys.stderr.isatty()) as tick:
+            return await run_cycle(rt, progress=tick)
+    finally:
+        await rt.fetcher.aclose()
+        rt.store.close()
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.bar = total, enabled, None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True, console=_console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task("polling", total=self.total)
+        return self.tick
+
+    def tick(self, result: PollResult) -> None:
+        if self.bar:
+            self.bar.advance(self.task)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def print_report(report: CycleReport) -> None:
+    """A per-source table, then the totals."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="poll", show_lines=False)
+    for column in ("source", "status", "new", "seen", "took", "error"):
+        table.add_column(column)
+    for r in sorted(report.results, key=lambda r: (r.status != "failed", r.source)):
+        table.add_row(escape(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
+                      escape((r.error or "")[:80]))
+    console = _console()
+    console.print(table)
+    totals = report.to_json()
+    console.print(", ".join(f"{k}: {v}" for k, v in totals.items()))
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
+    settings = _settings(ctx)
+    try:
+        asyncio.run(_run_forever(settings))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+async def _run_forever(settings) -> None:
+    from monitor.scheduler import build_scheduler
+    from monitor.weekly import scheduled_digest
+    from monitor.wiring import build_runtime
+
+    rt = build_runtime(settings)
+    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {settings.db_url}; Ctrl-C stops", err=True)
+    scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
+    scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await rt.fetcher.aclose()
+        rt.store.close()
+
+
+@cli.command()
+@click.option("--all", "retry_all", is_flag=True, help="Also retry deliveries waiting on backoff.")
+@click.pass_context
+def deliver(ctx: click.Context, retry_all: bool) -> None:
+    """Drain the outbox now."""
+    from monitor.clock import SystemClock
+    from monitor.delivery import drain_outbox
+    from monitor.wiring import load_watchlist, open_store
+    from notifiers import build_notifiers
+
+    settings = _settings(ctx)
+    store = open_store(settings)
+    try:
+        report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
+                              include_backoff=retry_all, sender=settings.smtp.sender)
+    finally:
+        store.close()
+    click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
+               f"dropped {report.dropped}")
+
+
+@cli.command("sources")
+@click.pass_context
+def sources_cmd(ctx: click.Context) -> None:
+    """Show every source with its health record."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from monitor.wiring import load_sources, open_store
+
+    settings = _settings(ctx)
+    store = open_store(settings)
+    try:
+        health = {h.source: h for h in store.list_health()}
+    finally:
+        store.close()
+    table = Table()
+    for column in ("source", "kind", "every", "last success", "failures", "last error"):
+        table.add_column(column)
+    for s in load_sources(settings):
+        h = health.get(s.name)
+        table.add_row(escape(s.name), s.kind, f"{s.interval_s // 60}m",
+                      str(h.last_success or "-") if h else "never", str(h.consecutive_failures if h else 0),
+                      escape((h.last_error or "")[:60]) if h else "")
+    _console().print(table)

@@ -1,0 +1,88 @@
+"""`subscribe`, `subscriptions list`, `unsubscribe`."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli import cli
+from monitor.commands.incidents import _store
+from monitor.errors import ConfigError
+from monitor.types import LABELS
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--slack-channel", help="Slack channel ID (bot mode, SLACK_BOT_TOKEN).")
+@click.option("--slack-webhook", help="Slack incoming-webhook URL.")
+@click.option("--email", multiple=True, help="Email address (repeat for several).")
+@click.option("--company", multiple=True, help="Company name, alias or brand; ALL for every company.")
+@click.option("--watchlist", multiple=True, help="Named watchlist.")
+@click.option("--ticker", multiple=True, help="Ticker or ISIN.")
+@click.option("--label", multiple=True, type=click.Choice(LABELS))
+@click.option("--country", multiple=True, help="ISO 3166 alpha-2 code.")
+@click.option("--min-severity", default="low", type=click.Choice(["low", "medium", "high", "critical"]))
+@click.option("--mode", default="instant", type=click.Choice(["instant", "digest"]))
+@click.option("--quiet-hours", help="e.g. 22:00-07:00, in --timezone.")
+@click.option("--timezone", "tz", default="UTC", help="Area/City.")
+@click.option("--daily-cap", type=int, help="At most N instant alerts a day; the rest go to the digest.")
+@click.pass_context
+def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email, company, watchlist, ticker,
+              label, country, min_severity, mode, quiet_hours, tz, daily_cap) -> None:
+    """Create or replace the subscription NAME."""
+    from monitor.subscriptions import subscription_from_mapping
+
+    entry = {"name": name, "slack_channel": slack_channel, "slack_webhook": slack_webhook, "email": list(email),
+             "companies": list(company), "watchlists": list(watchlist), "tickers": list(ticker),
+             "labels": list(label), "countries": list(country), "min_severity": min_severity, "mode": mode,
+             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap}
+    try:
+        sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
+    except ConfigError as exc:
+        raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
+    with _store(ctx) as store:
+        store.upsert_subscription(sub)
+    click.echo(f"subscribed {name}: {sub.channel.kind} {', '.join(sub.channel.targets)}")
+
+
+@cli.group()
+def subscriptions() -> None:
+    """List subscriptions."""
+
+
+@subscriptions.command("list")
+@click.pass_context
+def list_subscriptions(ctx: click.Context) -> None:
+    """Show every subscription and its filters."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    with _store(ctx) as store:
+        subs = store.list_subscriptions()
+    table = Table()
+    for column in ("name", "channel", "filters", "severity", "mode", "quiet hours", "cap"):
+        table.add_column(column)
+    for s in subs:
+        table.add_row(escape(s.name), escape(f"{s.channel.kind}: {', '.join(s.channel.targets)}"),
+                      escape(describe_filters(s)), str(s.min_severity), s.mode,
+                      f"{s.quiet_hours.start}-{s.quiet_hours.end} {s.timezone}" if s.quiet_hours else "-",
+                      str(s.daily_cap or "-"))
+    Console(highlight=False).print(table)
+
+
+def describe_filters(s) -> str:
+    parts = [("companies", s.companies), ("watchlists", s.watchlists), ("tickers", s.tickers),
+             ("labels", s.labels), ("countries", s.countries)]
+    text = "; ".join(f"{key}: {', '.join(values)}" for key, values in parts if values)
+    return text or "everything"
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_context
+def unsubscribe(ctx: click.Context, name: str) -> None:
+    """Delete the subscription NAME."""
+    with _store(ctx) as store:
+        if not store.delete_subscription(name):
+            raise click.ClickException(f"no subscription {name!r}")
+    click.echo(f"unsubscribed {name}")

@@ -1,0 +1,218 @@
+"""Typed settings, read once at start-up (option > environment > settings file > default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("var")
+DEFAULT_USER_AGENT = (
+    "rights-monitor/0.1 (+https://github.com/rights-monitor/rights-monitor; human-rights incident monitor)"
+)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    max_body_bytes: int = 5_000_000
+    global_concurrency: int = 32
+    per_host_concurrency: int = 2
+    user_agent: str = DEFAULT_USER_AGENT
+    max_backoff_s: float = 6 * 3600.0
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: str | None = None
+    webhook_url: str | None = None
+    api_url: str | None = None  # Web API base, e.g. http://127.0.0.1:8080/api/
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    sender: str = "rights-monitor@localhost"
+    tls: str = ""  # starttls | ssl | none; unset: starttls on 587, ssl on 465, none otherwise
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    out_dir: Path = Path("digests")
+    weekday: str = "mon"
+    hour: int = 7
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    kind: str = "cascade"  # registry key in classifiers
+    model: str | None = None  # a name or path for the `transformers` backend
+    threshold: float | None = None  # override of the shipped calibrated threshold
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'monitor.db'}"
+    sources_path: Path = Path("sources.yaml")
+    subscriptions_path: Path | None = None
+    watchlist_paths: tuple[Path, ...] = ()  # user additions on top of the shipped watchlist
+    data_dir: Path = DEFAULT_DATA_DIR
+    backfill_hours: float = 72.0
+    jitter_s: float = 60.0
+    incident_window_days: float = 7.0
+    public_url: str | None = None  # dashboard URL, for List-Unsubscribe links
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+
+
+# --------------------------------------------------------------------------- loading
+
+import dataclasses  # noqa: E402
+import os  # noqa: E402
+import types  # noqa: E402
+import typing  # noqa: E402
+from typing import Any, Mapping  # noqa: E402
+
+import yaml  # noqa: E402
+
+from monitor.errors import ConfigError  # noqa: E402
+
+SECRET_KEYS = {"bot_token", "webhook_url", "password"}
+ENV = {  # environment variable -> settings path
+    "RIGHTS_MONITOR_DB": "db_url",
+    "RIGHTS_MONITOR_SOURCES": "sources_path",
+    "RIGHTS_MONITOR_SUBSCRIPTIONS": "subscriptions_path",
+    "RIGHTS_MONITOR_WATCHLISTS": "watchlist_paths",
+    "RIGHTS_MONITOR_DATA_DIR": "data_dir",
+    "RIGHTS_MONITOR_BACKFILL_HOURS": "backfill_hours",
+    "RIGHTS_MONITOR_PUBLIC_URL": "public_url",
+    "RIGHTS_MONITOR_CLASSIFIER": "classifier.kind",
+    "RIGHTS_MONITOR_MODEL": "classifier.model",
+    "RIGHTS_MONITOR_DIGEST_TO": "digest.recipients",
+    "SLACK_BOT_TOKEN": "slack.bot_token",
+    "SLACK_WEBHOOK_URL": "slack.webhook_url",
+    "SLACK_API_URL": "slack.api_url",
+    "SMTP_HOST": "smtp.host",
+    "SMTP_PORT": "smtp.port",
+    "SMTP_USER": "smtp.user",
+    "SMTP_PASSWORD": "smtp.password",
+    "SMTP_FROM": "smtp.sender",
+    "SMTP_TLS": "smtp.tls",
+}
+FILE_ALIASES = {"db": "db_url", "sources": "sources_path", "subscriptions": "subscriptions_path",
+                "watchlists": "watchlist_paths"}
+
+
+def load_settings(
+    settings_path: str | Path | None = None,
+    *,
+    db: str | None = None,
+    sources: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read settings once: option > environment > settings file > default."""
+    env = os.environ if env is None else env
+    settings_path = settings_path or env.get("RIGHTS_MONITOR_SETTINGS")
+    flat: dict[str, Any] = {}
+    if settings_path:
+        flat.update(_read_settings_file(Path(settings_path), env))
+    for var, key in ENV.items():
+        if env.get(var):
+            flat[key] = env[var]
+    if db:
+        flat["db_url"] = db
+    if sources:
+        flat["sources_path"] = str(sources)
+    settings = _build(Settings, flat, "", str(settings_path or "environment"))
+    return _finish(settings)
+
+
+def _read_settings_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("settings file not found", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(path)) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping at the top level", file=str(path))
+    flat: dict[str, Any] = {}
+    _flatten(raw, "", flat, env, str(path))
+    return flat
+
+
+def _flatten(node: Mapping[str, Any], prefix: str, out: dict[str, Any], env: Mapping[str, str], file: str) -> None:
+    for key, value in node.items():
+        key = FILE_ALIASES.get(key, key) if not prefix else key
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and "$env" not in value:
+            _flatten(value, path + ".", out, env, file)
+            continue
+        out[path] = _resolve_secret(key, value, path, env, file)
+
+
+def _resolve_secret(key: str, value: Any, path: str, env: Mapping[str, str], file: str) -> Any:
+    if isinstance(value, dict):  # {$env: NAME}
+        return env.get(str(value["$env"])) or None
+    if key in SECRET_KEYS and value not in (None, ""):
+        raise ConfigError("secrets only by reference: write {$env: NAME}", path=path, file=file)
+    return value
+
+
+def _build(cls: type, flat: Mapping[str, Any], prefix: str, file: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in flat:
+        if key.startswith(prefix) and key[len(prefix):].split(".")[0] not in known:
+            raise ConfigError("unknown setting", path=key, file=file)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        path, hint = prefix + f.name, hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            values[f.name] = _build(hint, flat, path + ".", file)
+        elif path in flat:
+            values[f.name] = _coerce(flat[path], hint, path, file)
+    return cls(**values)
+
+
+def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
+    target = hint
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # X | None
+        target = next(a for a in typing.get_args(hint) if a is not type(None))
+    if value is None:
+        return None
+    try:
+        if typing.get_origin(target) is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            inner = typing.get_args(target)[0]
+            return tuple(inner(str(i).strip()) for i in items if str(i).strip())
+        if target is bool:
+            return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        return target(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"expected {getattr(target, '__name__', target)}: {exc}", path=path, file=file) from exc
+
+
+def _finish(settings: Settings) -> Settings:
+    """Derive what depends on other settings (SMTP TLS default by port)."""
+    smtp = settings.smtp
+    tls = resolve_smtp_tls(smtp.tls.strip().lower(), smtp.port)
+    if tls not in {"starttls", "ssl", "none"}:
+        raise ConfigError(f"{smtp.tls!r}: expected starttls, ssl or none", path="smtp.tls")
+    return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=tls))
+
+
+def resolve_smtp_tls(tls: str | None, port: int) -> str:
+    """Unset SMTP_TLS means starttls on 587, ssl on 465, none otherwise."""
+    if tls:
+        return tls
+    return {587: "starttls", 465: "ssl"}.get(port, "none")

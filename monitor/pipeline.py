@@ -1,0 +1,255 @@
+"""One poll: fetch -> parse -> store -> classify -> incident -> alert decision -> outbox.
+
+The flow floor: the only place besides delivery that talks to the network and the store. Every
+decision it takes is made by a pure function of another module; this module wires them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
+
+from monitor import alerts, incidents
+from monitor.backfill import is_alertable
+from monitor.clock import Clock
+from monitor.config import Settings
+from monitor.dedup import canonical_url, content_hash
+from monitor.errors import SourceError
+from monitor.sources import SOURCES
+from monitor.sources.backoff import next_delay_s
+from monitor.types import (
+    Alert,
+    Classification,
+    CycleReport,
+    ClassifyInput,
+    Incident,
+    Item,
+    PollResult,
+    RawItem,
+    SourceConfig,
+    SourceHealth,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The dependencies of one monitor process, built once by the CLI and passed down."""
+
+    settings: Settings
+    store: Any  # monitor.store.Store
+    clock: Clock
+    fetcher: Any  # monitor.sources.fetch.Fetcher
+    watchlist: Any  # monitor.watchlist.Watchlist
+    sources: Sequence[SourceConfig]
+    classifier_factory: Callable[[], Any]
+    notifiers: dict[str, Any] = field(default_factory=dict)
+    _classifier: Any = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def classifier(self) -> Any:
+        if self._classifier is None:  # loaded on first use: `check-config` and `deliver` never pay for it
+            self._classifier = self.classifier_factory()
+        return self._classifier
+
+
+# --------------------------------------------------------------------------- fetch and store
+
+
+async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) -> PollResult:
+    """Fetch one source, store its unseen items and record its health; never raises for a bad source."""
+    started, now = time.monotonic(), rt.clock.now()
+    health = rt.store.get_health(source.name)
+    if not force and health.next_due and health.next_due > now:
+        return PollResult(source.name, "skipped")
+    try:
+        result, raws = await _fetch_and_parse(source, rt, health)
+    except SourceError as exc:
+        rt.store.save_health(_failed(health, source, exc, now, rt.settings))
+        log.warning("source %s failed: %s", source.name, exc)
+        return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
+                          took_s=time.monotonic() - started)
+    new = _store_items(source, raws, health, rt, now)
+    rt.store.save_health(_succeeded(health, source, result, now, rt.settings))
+    status = "not_modified" if result.not_modified else "ok"
+    return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
+                      took_s=time.monotonic() - started, http_status=result.status)
+
+
+async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
+    kind = SOURCES.get(source.kind).from_config(source)
+    result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified)
+    if result.not_modified:
+        return result, []
+    raws = kind.parse(result)
+    if source.fetch_article:
+        raws = await _with_article_text(raws, rt)
+    return result, raws
+
+
+async def _with_article_text(raws: list[RawItem], rt: Runtime) -> list[RawItem]:
+    from monitor.sources.article import fetch_article_text
+
+    async def fill(raw: RawItem) -> RawItem:
+        if raw.summary or not raw.url:
+            return raw
+        try:
+            return dataclasses.replace(raw, summary=await fetch_article_text(rt.fetcher, raw.url))
+        except SourceError:
+            return raw  # the title alone still counts
+
+    return list(await asyncio.gather(*(fill(r) for r in raws)))
+
+
+def _store_items(source: SourceConfig, raws: list[RawItem], health: SourceHealth, rt: Runtime, now) -> list[Item]:
+    first_polled = health.first_polled or now
+    first_poll = health.first_polled is None
+    entries = [
+        (
+            raw,
+            canonical_url(raw.url) if raw.url else "",
+            content_hash(raw.title, raw.summary),
+            is_alertable(raw.published, first_polled, first_poll=first_poll,
+                         backfill_hours=rt.settings.backfill_hours),
+            raw.lang or source.lang,
+        )
+        for raw in raws
+        if raw.title or raw.summary
+    ]
+    return rt.store.add_items(source.name, entries, now)
+
+
+def _succeeded(health: SourceHealth, source: SourceConfig, result, now, settings: Settings) -> SourceHealth:
+    delay = next_delay_s(source.interval_s, 0, retry_after_s=result.retry_after_s, max_age_s=result.max_age_s,
+                         max_backoff_s=settings.fetch.max_backoff_s)
+    return dataclasses.replace(
+        health, last_attempt=now, last_success=now, consecutive_failures=0, last_error=None,
+        last_status=result.status, next_due=now + timedelta(seconds=delay),
+        first_polled=health.first_polled or now,
+        etag=result.etag or health.etag, last_modified=result.last_modified or health.last_modified,
+    )
+
+
+def _failed(health: SourceHealth, source: SourceConfig, exc: SourceError, now, settings: Settings) -> SourceHealth:
+    failures = health.consecutive_failures + 1
+    delay = next_delay_s(source.interval_s, failures, retry_after_s=exc.retry_after_s,
+                         max_backoff_s=settings.fetch.max_backoff_s)
+    return dataclasses.replace(
+        health, last_attempt=now, consecutive_failures=failures, last_error=str(exc)[:500],
+        last_status=exc.status, next_due=now + timedelta(seconds=delay),
+    )
+
+
+async def poll_sources(sources: Sequence[SourceConfig], rt: Runtime, *, force: bool = True,
+                       progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
+    """Poll many sources concurrently (the fetcher enforces global and per-host limits)."""
+
+    async def one(source: SourceConfig) -> PollResult:
+        result = await poll_source(source, rt, force=force)
+        if progress:
+            progress(result)
+        return result
+
+    return list(await asyncio.gather(*(one(s) for s in sources if s.enabled)))
+
+
+# --------------------------------------------------------------------------- classify, merge, decide
+
+
+@dataclass(frozen=True)
+class ProcessReport:
+    classified: int = 0
+    incidents: int = 0
+    alerts: int = 0
+
+
+def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
+    """Classify every stored but unclassified item, fold incidents, and queue the alerts they raise."""
+    totals = ProcessReport()
+    while items := rt.store.unclassified_items(limit=batch):
+        report = _process_batch(items, rt)
+        totals = ProcessReport(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(report))))
+    return totals
+
+
+def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
+    inputs = [ClassifyInput(id=str(i.id), title=i.title, summary=i.summary, url=i.url, lang=i.lang) for i in items]
+    results = rt.classifier.classify_many(inputs)
+    touched: dict[int, Incident] = {}
+    classifier_name = getattr(rt.classifier, "name", type(rt.classifier).__name__)
+    for item, cls in zip(items, results):
+        rt.store.save_classification(item.id, cls, classifier_name, rt.clock.now())
+        if cls.labels:
+            incident = _fold_into_incident(item, cls, rt)
+            touched[incident.id] = incident
+    alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
+    return ProcessReport(classified=len(items), incidents=len(touched), alerts=alert_count)
+
+
+def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:
+    now = rt.clock.now()
+    candidate = incidents.incident_from_report(item, cls, _host(item), now)
+    since = now - timedelta(days=rt.settings.incident_window_days)
+    match = incidents.match_incident(candidate, rt.store.recent_incidents(since), now)
+    merged = incidents.merge_report(match, candidate, now) if match else candidate
+    severity, reasons = alerts.score_severity(merged)
+    saved = rt.store.save_incident(dataclasses.replace(merged, severity=severity, severity_reasons=reasons))
+    rt.store.link_item(item.id, saved.id)
+    return saved
+
+
+def _host(item: Item) -> str:
+    host = urlsplit(item.canonical_url or item.url).hostname or item.source
+    return host.removeprefix("www.")
+
+
+def _queue_alerts(incident: Incident, rt: Runtime) -> int:
+    """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
+    now = rt.clock.now()
+    subscriptions = rt.store.list_subscriptions()
+    day_start = now - timedelta(days=1)
+    sent_today = {s.name: rt.store.count_alerts_since(s.name, day_start) for s in subscriptions}
+    prior = rt.store.alerts_for_incident(incident.id)
+    decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today)
+    by_name = {s.name: s for s in subscriptions}
+    for decision in decisions:
+        rows = _delivery_rows(decision, by_name[decision.alert.subscription])
+        rt.store.add_alert(decision.alert, rows, route=decision.route)
+    return len(decisions)
+
+
+def _delivery_rows(decision, subscription) -> list[tuple[str, str, Any, str]]:
+    alert: Alert = decision.alert
+    channel = subscription.channel
+    if decision.route != "instant":
+        return []  # the digest picks it up
+    if alert.kind == "update" and channel.kind == "email":
+        return []  # inboxes get one mail per incident; follow-ups go to the digest
+    return [(channel.kind, target, decision.release_at, "pending") for target in channel.targets]
+
+
+# --------------------------------------------------------------------------- one whole cycle
+
+
+async def run_cycle(rt: Runtime, *, force: bool = True,
+                    progress: Callable[[PollResult], None] | None = None) -> CycleReport:
+    """Poll every source, classify what is new, update incidents, queue alerts, drain what is due."""
+    from monitor.delivery import drain_outbox
+
+    started = time.monotonic()
+    results = await poll_sources(rt.sources, rt, force=force, progress=progress)
+    async with rt.lock:
+        report = await asyncio.to_thread(process_new_items, rt)
+        drained = await asyncio.to_thread(
+            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender
+        )
+    return CycleReport(tuple(results), time.monotonic() - started, incidents=report.incidents,
+                       alerts=report.alerts, delivered=drained.delivered)

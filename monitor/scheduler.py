@@ -1,0 +1,59 @@
+"""APScheduler jobs: each calls a function of the flow floor and holds no logic of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, Callable
+
+from monitor.pipeline import Runtime, poll_source, process_new_items
+from monitor.types import SourceConfig
+
+log = logging.getLogger(__name__)
+
+OUTBOX_EVERY_S = 30
+
+
+async def poll_job(source: SourceConfig, rt: Runtime) -> None:
+    """Poll one source when it is due (a failing source waits out its backoff), then fold what is new."""
+    result = await poll_source(source, rt, force=False)
+    if result.status == "failed":
+        log.warning("%s: %s", source.name, result.error)
+    if result.new_items:
+        async with rt.lock:
+            await asyncio.to_thread(process_new_items, rt)
+
+
+async def outbox_job(rt: Runtime) -> None:
+    """Send the deliveries that are due."""
+    from monitor.delivery import drain_outbox
+
+    async with rt.lock:
+        report = await asyncio.to_thread(
+            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender
+        )
+    if report.delivered or report.failed:
+        log.info("outbox: %s", report)
+
+
+def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None):
+    """Schedule every enabled source at its interval with jitter, the outbox drain and the weekly digest."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    first_run = rt.clock.now() + timedelta(seconds=1)
+    for source in rt.sources:
+        if source.enabled:
+            trigger = IntervalTrigger(seconds=source.interval_s, jitter=rt.settings.jitter_s, timezone="UTC")
+            scheduler.add_job(poll_job, trigger, args=[source, rt], id=f"poll:{source.name}",
+                              next_run_time=first_run, max_instances=1, coalesce=True)
+    scheduler.add_job(outbox_job, IntervalTrigger(seconds=OUTBOX_EVERY_S), args=[rt], id="outbox",
+                      max_instances=1, coalesce=True)
+    if send_digest is not None:
+        digest = rt.settings.digest
+        trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
+        scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    return scheduler

@@ -1,0 +1,148 @@
+"""Subscriptions from YAML or the command line, validated into `Subscription` values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from monitor.errors import ConfigError
+from monitor.types import LABELS, Channel, Severity, Subscription
+
+CHANNEL_KEYS = {"slack_channel": "slack_channel", "slack_webhook": "slack_webhook", "email": "email",
+                "console": "console"}
+FIELDS = {"name", "companies", "watchlists", "tickers", "labels", "countries", "min_severity", "mode",
+          "quiet_hours", "timezone", "daily_cap", *CHANNEL_KEYS}
+
+
+def load_subscriptions(path: Path) -> list[Subscription]:
+    """Read subscriptions.yaml; raise ConfigError naming the YAML path of the first error."""
+    subs, errors = check_subscriptions(path)
+    if errors:
+        raise errors[0]
+    return subs
+
+
+def check_subscriptions(path: Path) -> tuple[list[Subscription], list[ConfigError]]:
+    """Validate every entry; return the good ones and every error."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return [], [ConfigError("subscriptions file not found", file=str(path))]
+    except yaml.YAMLError as exc:
+        return [], [ConfigError(f"not valid YAML: {exc}", file=str(path))]
+    entries = raw.get("subscriptions", []) if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        return [], [ConfigError("expected `subscriptions:` with a list", file=str(path))]
+    subs, errors, names = [], [], set()
+    for index, entry in enumerate(entries):
+        where = f"subscriptions[{index}]"
+        try:
+            sub = subscription_from_mapping(entry, where)
+            if sub.name in names:
+                raise ConfigError(f"duplicate name {sub.name!r}", path=f"{where}.name")
+            names.add(sub.name)
+            subs.append(sub)
+        except ConfigError as exc:
+            errors.append(ConfigError(str(exc), file=str(path)))
+    return subs, errors
+
+
+def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscription:
+    """Build one subscription from a YAML mapping or CLI options."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError("expected a mapping", path=where)
+    unknown = set(entry) - FIELDS
+    if unknown:
+        raise ConfigError(f"unknown field {sorted(unknown)[0]!r}", path=where)
+    name = str(entry.get("name") or "").strip()
+    if not name:
+        raise ConfigError("a subscription needs a name", path=f"{where}.name")
+    return Subscription(
+        name=name,
+        channel=_channel(entry, where),
+        companies=_strings(entry.get("companies")),
+        watchlists=_strings(entry.get("watchlists")),
+        tickers=_strings(entry.get("tickers")),
+        labels=_labels(entry.get("labels"), f"{where}.labels"),
+        countries=tuple(c.upper() for c in _strings(entry.get("countries"))),
+        min_severity=_severity(entry.get("min_severity", "low"), f"{where}.min_severity"),
+        mode=_mode(entry.get("mode", "instant"), f"{where}.mode"),
+        quiet_hours=_quiet_hours(entry.get("quiet_hours"), f"{where}.quiet_hours"),
+        timezone=_timezone(entry.get("timezone", "UTC"), f"{where}.timezone"),
+        daily_cap=_cap(entry.get("daily_cap"), f"{where}.daily_cap"),
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(str(v).strip() for v in items if str(v).strip())
+
+
+def _channel(entry: Mapping[str, Any], where: str) -> Channel:
+    given = [key for key in CHANNEL_KEYS if entry.get(key)]
+    if len(given) != 1:
+        raise ConfigError("give exactly one of slack_channel, slack_webhook, email, console", path=where)
+    kind = given[0]
+    targets = _strings(entry[kind])
+    if kind == "email" and any("@" not in t for t in targets):
+        raise ConfigError("not an email address", path=f"{where}.email")
+    if kind == "slack_webhook" and any(not t.startswith(("https://", "http://")) for t in targets):
+        raise ConfigError("not an http(s) URL", path=f"{where}.slack_webhook")
+    return Channel(kind, targets)
+
+
+def _labels(value: Any, path: str) -> tuple[str, ...]:
+    labels = _strings(value)
+    for label in labels:
+        if label not in LABELS:
+            raise ConfigError(f"unknown label {label!r} (one of {', '.join(LABELS)})", path=path)
+    return labels
+
+
+def _severity(value: Any, path: str) -> Severity:
+    try:
+        return value if isinstance(value, Severity) else Severity.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path) from None
+
+
+def _mode(value: Any, path: str) -> str:
+    if value not in ("instant", "digest"):
+        raise ConfigError(f"mode {value!r}: expected instant or digest", path=path)
+    return value
+
+
+def _quiet_hours(value: Any, path: str):
+    if not value:
+        return None
+    from monitor.alerts import parse_quiet_hours
+
+    try:
+        return parse_quiet_hours(str(value))
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path) from None
+
+
+def _timezone(value: Any, path: str) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {value!r} (use Area/City)", path=path) from None
+    return str(value)
+
+
+def _cap(value: Any, path: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        cap = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"daily_cap {value!r}: expected a whole number", path=path) from None
+    if cap < 1:
+        raise ConfigError("daily_cap must be at least 1", path=path)
+    return cap

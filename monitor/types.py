@@ -1,0 +1,390 @@
+"""Public data types of rights-monitor, in one place.
+
+What a source yields (`RawItem`) is not what the store returns (`Item`). Every type is a
+frozen dataclass: decisions take them in and hand new ones back, they never mutate.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+LABELS: tuple[str, ...] = ("surveillance", "censorship", "shutdown", "election_interference")
+
+
+class Severity(enum.IntEnum):
+    """Ordered alert severity: low < medium < high < critical."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (low, medium, high, critical)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One entry of sources.yaml."""
+
+    name: str
+    kind: str  # registry key: rss | html | json
+    url: str
+    interval_s: int = 1800
+    enabled: bool = True
+    category: str = "news"  # ngo | un | measurement | news | press
+    lang: str | None = None
+    countries: tuple[str, ...] = ()
+    verified: bool = True
+    fetch_article: bool = False  # fetch the linked page when the feed carries only a title
+    options: Mapping[str, Any] = field(default_factory=dict)  # kind-specific (selectors, field map)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one conditional GET returned."""
+
+    url: str
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    retry_after_s: float | None = None
+    max_age_s: float | None = None
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One entry as a source parsed it, before the store saw it. Text is plain, never HTML."""
+
+    source: str
+    title: str
+    url: str = ""
+    guid: str = ""
+    summary: str = ""
+    published: datetime | None = None
+    lang: str | None = None
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A source's record of how its polls went."""
+
+    source: str
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_status: int | None = None
+    next_due: datetime | None = None
+    first_polled: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """The outcome of polling one source; failures are values, never silent."""
+
+    source: str
+    status: str  # ok | not_modified | failed | skipped
+    new_items: int = 0
+    seen_items: int = 0
+    error: str | None = None
+    took_s: float = 0.0
+    http_status: int | None = None
+
+
+# --------------------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored item."""
+
+    id: int
+    source: str
+    guid: str
+    url: str
+    canonical_url: str
+    title: str
+    summary: str
+    published: datetime | None
+    fetched_at: datetime
+    content_hash: str
+    lang: str | None = None
+    alertable: bool = True  # False for backfill: stored but never alerted
+    incident_id: int | None = None
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True)
+class Evidence:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ClassifyInput:
+    """One item to classify (the `classify` JSONL input)."""
+
+    id: str
+    title: str
+    summary: str = ""
+    url: str = ""
+    published: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The `classify` output for one item; `to_json()` is the contract of interfaces.md."""
+
+    id: str
+    labels: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
+    inferred_companies: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    lang: str | None = None
+    scores: Mapping[str, float] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "labels": list(self.labels),
+            "companies": list(self.companies),
+            "inferred_companies": list(self.inferred_companies),
+            "countries": list(self.countries),
+            "lang": self.lang,
+            "scores": {label: round(float(self.scores.get(label, 0.0)), 4) for label in LABELS},
+            "evidence": [{"label": e.label, "text": e.text} for e in self.evidence],
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One real-world event, merged from every report of it."""
+
+    id: int
+    title: str
+    url: str
+    labels: tuple[str, ...]
+    companies: tuple[str, ...]
+    inferred_companies: tuple[str, ...]
+    countries: tuple[str, ...]
+    first_seen: datetime
+    last_seen: datetime
+    source_count: int = 1  # independent outlets (distinct hosts) reporting it
+    item_count: int = 1
+    severity: Severity = Severity.LOW
+    severity_reasons: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    scores: Mapping[str, float] = field(default_factory=dict)
+    status: str = "open"  # open | dismissed
+    alertable: bool = True
+    sources: tuple[str, ...] = ()  # outlet hosts / source names
+    urls: tuple[str, ...] = ()
+    lang: str | None = None
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: str  # "22:00"
+    end: str  # "07:00"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | console."""
+
+    kind: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    channel: Channel
+    companies: tuple[str, ...] = ()  # empty or ("ALL",) matches every company
+    watchlists: tuple[str, ...] = ()
+    tickers: tuple[str, ...] = ()  # tickers or ISINs
+    labels: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    min_severity: Severity = Severity.LOW
+    mode: str = "instant"  # instant | digest
+    quiet_hours: QuietHours | None = None
+    timezone: str = "UTC"
+    daily_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """The decision that a subscription hears of an incident (once) or of an update to it."""
+
+    incident_id: int
+    subscription: str
+    kind: str  # new | update
+    severity: Severity
+    why: str  # rule and evidence, human readable
+    created_at: datetime
+    id: int | None = None
+    note: str = ""  # for updates: "3 more sources"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a notifier renders: an incident seen through one alert."""
+
+    incident: Incident
+    alert: Alert
+    company_tickers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    thread_ref: str | None = None  # e.g. Slack ts of the first message, for replies
+    unsubscribe: str | None = None  # mailto: or URL
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An outbox entry: one message to one target."""
+
+    id: int
+    alert_id: int
+    channel_kind: str
+    target: str
+    status: str  # pending | sent | failed | held | digest
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    external_ref: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    """What a notifier returns on success (e.g. Slack `ts` for threading)."""
+
+    external_ref: str | None = None
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """The result of one poll cycle (`poll --once --json`)."""
+
+    results: tuple[PollResult, ...]
+    took_s: float
+    incidents: int = 0
+    alerts: int = 0
+    delivered: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        count = lambda status: sum(1 for r in self.results if r.status == status)  # noqa: E731
+        return {
+            "sources": len(self.results),
+            "ok": count("ok"),
+            "not_modified": count("not_modified"),
+            "failed": count("failed"),
+            "skipped": count("skipped"),
+            "new_items": sum(r.new_items for r in self.results),
+            "incidents": self.incidents,
+            "alerts": self.alerts,
+            "delivered": self.delivered,
+            "took_s": round(self.took_s, 3),
+        }
+
+
+# --------------------------------------------------------------------------- digest
+# (section owned by the decisions/digest engineer; built by monitor/digest.py)
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Items stored this week, counted by language, by classified country (when known) and by source."""
+
+    by_lang: Mapping[str, int] = field(default_factory=dict)
+    by_country: Mapping[str, int] = field(default_factory=dict)
+    by_source: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CountChange:
+    """How often one label, company or country occurred this week and the week before."""
+
+    key: str
+    count: int
+    previous: int = 0
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source's health as the digest reports it: ok | failing | stale | unpolled."""
+
+    source: str
+    state: str
+    consecutive_failures: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class CompanySection:
+    """The incidents of one company this week (named or inferred)."""
+
+    company: str
+    incidents: tuple[Incident, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The weekly digest for analysts: counts, top incidents, companies, source health, gaps."""
+
+    week: str  # "2026-W47"
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    incidents: tuple[Incident, ...]  # active this week, most severe first
+    previous_total: int = 0
+    top: tuple[Incident, ...] = ()
+    by_label: tuple[CountChange, ...] = ()
+    by_company: tuple[CountChange, ...] = ()
+    by_country: tuple[CountChange, ...] = ()
+    companies: tuple[CompanySection, ...] = ()
+    health: tuple[SourceStatus, ...] = ()
+    missing_countries: tuple[str, ...] = ()  # covered by sources, no items this week
+    missing_langs: tuple[str, ...] = ()
+    items_total: int = 0

@@ -1,0 +1,41 @@
+"""Notifiers: deliver alerts to Slack (bot or webhook), email and the console.
+
+Each kind registers in NOTIFIERS the way a plugin would; `build_notifiers` keeps the configured ones.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from monitor.config import Settings
+from monitor.errors import NotConfigured
+from notifiers.base import NOTIFIERS, Notifier, Pacer
+from notifiers.console import ConsoleNotifier
+from notifiers.mail import EmailNotifier, resolve_tls, send_digest
+from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier
+
+__all__ = [
+    "NOTIFIERS",
+    "ConsoleNotifier",
+    "EmailNotifier",
+    "Notifier",
+    "Pacer",
+    "SlackBotNotifier",
+    "SlackWebhookNotifier",
+    "build_notifiers",
+    "resolve_tls",
+    "send_digest",
+]
+
+
+def build_notifiers(settings: Settings, stream: TextIO | None = None) -> dict[str, Notifier]:
+    """Build every registered notifier that its settings switch on, keyed by kind."""
+    built: dict[str, Notifier] = {}
+    for kind in NOTIFIERS:
+        try:
+            built[kind] = NOTIFIERS.get(kind).from_settings(settings)
+        except NotConfigured:
+            continue
+    if stream is not None:
+        built["console"] = ConsoleNotifier(stream)
+    return built
