@@ -1,0 +1,461 @@
+"""Decide who hears of an incident, how loudly, and when: severity, matching, caps, quiet hours.
+
+Pure: data and a clock in, data out. The pipeline calls, after each incident change,
+
+    incident = apply_severity(incident)
+    decisions = decide_alerts(incident, prior, subscriptions, watchlist, now, sent_today)
+
+and stores each `decision.alert` with one outbox delivery per channel target in state
+`decision.delivery_status` (pending | held | digest), due at `decision.release_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.types import Alert, Incident, QuietHours, Severity, Subscription
+
+UPDATE_GAP = timedelta(hours=1)  # webhook follow-ups: no threads, so at most one an hour
+MANY_SOURCES = 3
+LONG_HOURS = 72.0
+
+
+class CompanyDirectory(Protocol):
+    """What alert routing needs of `monitor.watchlist.Watchlist`."""
+
+    def resolve(self, text: str) -> Any: ...  # a Company (with .name) or None
+
+    def family(self, name: str) -> tuple[str, ...]: ...  # itself and its ancestors
+
+    def named(self, list_name: str) -> tuple[str, ...]: ...  # company names of a watchlist
+
+
+@dataclass(frozen=True)
+class AlertDecision:
+    """An alert and its route: `instant` at `release_at` (later in quiet hours) or the `digest`."""
+
+    alert: Alert
+    route: str  # instant | digest
+    release_at: datetime
+
+    @property
+    def delivery_status(self) -> str:
+        """Return the outbox state for this decision: pending, held or digest."""
+        if self.route == "digest":
+            return "digest"
+        return "held" if self.release_at > self.alert.created_at else "pending"
+
+
+# --------------------------------------------------------------------------- severity
+
+
+class Factor(NamedTuple):
+    """One explainable reason: the words, how many steps it adds, the least severity it implies."""
+
+    reason: str
+    steps: int = 0
+    floor: Severity = Severity.LOW
+
+
+_NATIONAL = re.compile(
+    r"\b(nation-?wide|country-?wide|across the (?:whole |entire )?country|(?:entire|whole) country|"
+    r"all over the country|national (?:internet )?(?:blackout|shutdown|outage))\b"
+)
+_REGIONAL = re.compile(r"\b(regions?|regional|provinces?|provincial|state of|districts?|county|counties|"
+                       r"governorates?|prefectures?|cities|city|towns?)\b")
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 3}
+_UNIT_HOURS = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 720.0}
+_DURATION = re.compile(
+    r"\b(?:for|after|lasting|over)\s+(?:more than\s+|nearly\s+|almost\s+)?(\d+|[a-z]+)[\s-]+(hour|day|week|month)s?\b"
+    r"|\b(\d+)[\s-]+(hour|day|week|month)s?\b"
+)
+_SINCE = re.compile(r"\bsince\s+(?:early\s+|late\s+|mid-?)?([A-Za-z]+(?:\s+\d{1,2})?|\d{4})\b")
+_ROLES = (
+    (re.compile(r"\b(complied|complies|comply|complying|in compliance with)\b"), "company complied with order", 1),
+    (re.compile(r"\b(supplied|supplies|supplier|sold|sells|selling|exported|vendor)\b"),
+     "company supplied the technology", 1),
+    (re.compile(r"\b(ordered|orders|instructed|directed|compelled|forced)\b"), "company ordered by authorities", 0),
+    (re.compile(r"\b(blocked|banned|restricted|throttled|targeted|hacked)\b"), "company targeted", 0),
+)
+_ELECTION = re.compile(r"\b(elections?|electoral|vote|voters?|voting|ballots?|polling|candidates?|referendum)\b")
+_SPYWARE = re.compile(r"\b(spyware|pegasus|predator|hermit|finfisher|finspy|candiru|zero-click|implant|"
+                      r"hacking tools?|malware)\b")
+_AT_RISK = re.compile(r"\b(journalists?|reporters?|activists?|dissidents?|human rights defenders?|lawyers?|"
+                      r"opposition (?:figures?|politicians?|leaders?))\b")
+
+
+def score_severity(incident: Incident) -> tuple[Severity, tuple[str, ...]]:
+    """Score an incident from its scope, duration, sources, company role, context and label."""
+    factors = severity_factors(incident)
+    base = _label_base(incident.labels)
+    level = max(base + sum(f.steps for f in factors), *(int(f.floor) for f in factors), base)
+    return Severity(min(level, int(Severity.CRITICAL))), tuple(f.reason for f in factors)
+
+
+def apply_severity(incident: Incident) -> Incident:
+    """Return the incident with its severity and reasons scored afresh."""
+    severity, reasons = score_severity(incident)
+    return replace(incident, severity=severity, severity_reasons=reasons)
+
+
+def severity_factors(incident: Incident) -> list[Factor]:
+    """List every factor that raises or explains an incident's severity."""
+    text = incident_text(incident)
+    found = [
+        _scope(text, incident.labels),
+        _duration(text),
+        _source_factor(incident.source_count),
+        *_roles(text, incident),
+        _election(text, incident.labels),
+        _targets(text, incident.labels),
+    ]
+    return [f for f in found if f is not None]
+
+
+def incident_text(incident: Incident) -> str:
+    """Return the lower-cased words severity cues are read from: title and evidence."""
+    return " ".join([incident.title, *(e.text for e in incident.evidence)]).casefold()
+
+
+def _label_base(labels: Iterable[str]) -> int:
+    # A deliberate shutdown, spying or election meddling starts at medium; a block starts low.
+    grave = {"shutdown", "surveillance", "election_interference"}
+    return int(Severity.MEDIUM if grave & set(labels) else Severity.LOW)
+
+
+def _scope(text: str, labels: Sequence[str]) -> Factor | None:
+    kind = _primary_label(labels)
+    if _NATIONAL.search(text):
+        floor = Severity.HIGH if "shutdown" in labels else Severity.LOW
+        return Factor(f"nationwide {kind}", 1, floor)
+    if _REGIONAL.search(text):
+        return Factor(f"regional {kind}")
+    return None
+
+
+def _primary_label(labels: Sequence[str]) -> str:
+    for label in ("shutdown", "censorship", "surveillance", "election_interference"):
+        if label in labels:
+            return label.replace("_", " ")
+    return "incident"
+
+
+def _duration(text: str) -> Factor | None:
+    hours = max((_hours(m) for m in _DURATION.finditer(text)), default=0.0)
+    if hours > 0:
+        return Factor(f"lasting {_say_hours(hours)}", 1 if hours >= LONG_HOURS else 0)
+    since = _SINCE.search(text)
+    if since:
+        return Factor(f"ongoing since {since.group(1)}", 1)
+    return None
+
+
+def _hours(match: re.Match[str]) -> float:
+    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    count = int(amount) if amount.isdigit() else _NUMBER_WORDS.get(amount, 0)
+    return count * _UNIT_HOURS[unit]
+
+
+def _say_hours(hours: float) -> str:
+    if hours >= 48 and hours % 24 == 0:
+        return f"{int(hours // 24)} days"
+    return f"{int(hours)} hour{'s' if hours != 1 else ''}"
+
+
+def _source_factor(count: int) -> Factor | None:
+    if count >= MANY_SOURCES:
+        return Factor(f"{count} independent sources", 1)
+    return None
+
+
+def _roles(text: str, incident: Incident) -> list[Factor]:
+    if not (incident.companies or incident.inferred_companies):
+        return []  # a role needs a company to play it
+    return [Factor(reason, steps) for pattern, reason, steps in _ROLES if pattern.search(text)][:2]
+
+
+def _election(text: str, labels: Sequence[str]) -> Factor | None:
+    if "election_interference" in labels or _ELECTION.search(text):
+        return Factor("election context", 1)
+    return None
+
+
+def _targets(text: str, labels: Sequence[str]) -> Factor | None:
+    at_risk = _AT_RISK.search(text)
+    if not at_risk:
+        return None
+    who = _plural(at_risk.group(1))
+    if "surveillance" in labels and _SPYWARE.search(text):
+        return Factor(f"spyware against {who}", 1, Severity.HIGH)
+    return Factor(f"{who} targeted", 1) if "surveillance" in labels else None
+
+
+def _plural(word: str) -> str:
+    return word if word.endswith("s") else f"{word}s"
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def match_subscription(sub: Subscription, incident: Incident, watchlist: CompanyDirectory) -> str | None:
+    """Return why a subscription hears of an incident (the rule that matched), or None."""
+    if incident.status == "dismissed" or not incident.alertable:
+        return None
+    if incident.severity < sub.min_severity:
+        return None
+    rules = [
+        _company_rule(sub, incident, watchlist),
+        _label_rule(sub, incident),
+        _country_rule(sub, incident),
+    ]
+    if any(rule is None for rule in rules):
+        return None
+    rules.append(f"severity {incident.severity} >= {sub.min_severity}" if sub.min_severity > Severity.LOW else "")
+    return "; ".join(rule for rule in rules if rule)
+
+
+# The architecture's name for the same decision.
+matches = match_subscription
+
+
+def _label_rule(sub: Subscription, incident: Incident) -> str | None:
+    if not sub.labels:
+        return ""
+    shared = [label for label in incident.labels if label in sub.labels]
+    return f"label {', '.join(shared)}" if shared else None
+
+
+def _country_rule(sub: Subscription, incident: Incident) -> str | None:
+    if not sub.countries:
+        return ""
+    wanted = {c.upper() for c in sub.countries}
+    shared = [c for c in incident.countries if c.upper() in wanted]
+    return f"country {', '.join(shared)}" if shared else None
+
+
+def _company_rule(sub: Subscription, incident: Incident, watchlist: CompanyDirectory) -> str | None:
+    tracked = [(c, False) for c in incident.companies] + [(c, True) for c in incident.inferred_companies]
+    if not tracked:
+        return None  # even "ALL" needs a tracked company: alerts are about companies
+    wanted = wanted_companies(sub, watchlist)
+    if wanted is None:
+        return f"any company: {', '.join(c for c, _ in tracked)}"
+    for company, inferred in tracked:
+        for member in company_family(watchlist, company):
+            rule = wanted.get(member.casefold())
+            if rule:
+                return _company_why(rule, company, member, inferred)
+    return None
+
+
+def _company_why(rule: str, company: str, member: str, inferred: bool) -> str:
+    how = [] if member.casefold() == company.casefold() else [f"via {company}"]
+    how += ["inferred operator"] if inferred else []
+    return f"{rule} ({', '.join(how)})" if how else rule
+
+
+def wanted_companies(sub: Subscription, watchlist: CompanyDirectory) -> dict[str, str] | None:
+    """Map the casefolded company names a subscription selects to the rule naming them; None = any."""
+    if _any_company(sub):
+        return None
+    wanted: dict[str, str] = {}
+    for ticker in sub.tickers:
+        _add(wanted, _canonical(watchlist, ticker, strict=True), f"ticker {ticker}")
+    for list_name in sub.watchlists:
+        for name in _named(watchlist, list_name):
+            _add(wanted, name, f"watchlist {list_name}: {name}")
+    for name in sub.companies:
+        _add(wanted, _canonical(watchlist, name, strict=False), f"company {name}")
+    return wanted
+
+
+def _any_company(sub: Subscription) -> bool:
+    if any(c.strip().upper() == "ALL" for c in sub.companies):
+        return True
+    return not (sub.companies or sub.watchlists or sub.tickers)
+
+
+def _add(wanted: dict[str, str], name: str | None, rule: str) -> None:
+    if name:
+        wanted[name.casefold()] = rule  # later (more specific) selectors name the rule
+
+
+def _canonical(watchlist: CompanyDirectory, text: str, strict: bool) -> str | None:
+    company = watchlist.resolve(text)
+    name = getattr(company, "name", None)
+    return name or (None if strict else text)
+
+
+def _named(watchlist: CompanyDirectory, list_name: str) -> tuple[str, ...]:
+    try:
+        return tuple(watchlist.named(list_name))
+    except LookupError:  # an unknown list selects nothing; check-config reports it
+        return ()
+
+
+def company_family(watchlist: CompanyDirectory, name: str) -> tuple[str, ...]:
+    """Return a company and its tracked parents, or just the name when the watchlist lacks it."""
+    try:
+        family = tuple(watchlist.family(name))
+    except LookupError:
+        family = ()
+    return family or (name,)
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def decide_alerts(
+    incident: Incident,
+    prior: Sequence[Alert],
+    subscriptions: Sequence[Subscription],
+    watchlist: CompanyDirectory,
+    now: datetime,
+    sent_today: Mapping[str, int],
+) -> list[AlertDecision]:
+    """Decide the new or update alerts an incident raises now, each routed (instant, held or digest)."""
+    decisions = []
+    for sub in subscriptions:
+        alert = _alert_for(sub, incident, prior, watchlist, now)
+        if alert is not None:
+            decisions.append(route_alert(alert, sub, now, sent_today))
+    return decisions
+
+
+def _alert_for(
+    sub: Subscription, incident: Incident, prior: Sequence[Alert], watchlist: CompanyDirectory, now: datetime
+) -> Alert | None:
+    if sub.mode != "instant":
+        return None  # digest subscribers read it in the weekly digest
+    why = match_subscription(sub, incident, watchlist)
+    if why is None:
+        return None
+    mine = [a for a in prior if a.subscription == sub.name and a.incident_id == incident.id]
+    if not mine:
+        return Alert(incident.id, sub.name, "new", incident.severity, why, now, note=_count_note(incident.source_count))
+    if sub.channel.kind == "slack_webhook" and throttle_update(mine, now):
+        return None  # the next change after the hour carries the cumulative update
+    return _update_alert(incident, mine, why, now)
+
+
+def _update_alert(incident: Incident, mine: Sequence[Alert], why: str, now: datetime) -> Alert | None:
+    known = max((recorded_sources(a) or 0 for a in mine), default=0) or incident.source_count
+    changes = []
+    if incident.source_count > known:
+        more = incident.source_count - known
+        changes.append(f"{more} more source{'s' if more != 1 else ''}")
+    if incident.severity > max(a.severity for a in mine):
+        changes.append(f"severity raised to {incident.severity}")
+    if not changes:
+        return None
+    note = f"{'; '.join(changes)} ({incident.source_count} sources in all)"
+    return Alert(incident.id, mine[0].subscription, "update", incident.severity, why, now, note=note)
+
+
+_NEW_NOTE = re.compile(r"^(\d+) sources?$")
+_UPDATE_NOTE = re.compile(r"\((\d+) sources? in all\)$")
+
+
+def _count_note(count: int) -> str:
+    return f"{count} source{'s' if count != 1 else ''}"
+
+
+def recorded_sources(alert: Alert) -> int | None:
+    """Return the source count an alert's note recorded when it was decided, if any."""
+    match = _NEW_NOTE.match(alert.note) or _UPDATE_NOTE.search(alert.note)
+    return int(match.group(1)) if match else None
+
+
+def throttle_update(prior: Sequence[Alert], now: datetime) -> bool:
+    """Return True while an update must wait: an alert of this incident went out in the last hour."""
+    return any(now - alert.created_at < UPDATE_GAP for alert in prior)
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def route_alert(alert: Alert, sub: Subscription, now: datetime, sent_today: Mapping[str, int]) -> AlertDecision:
+    """Route an alert: to the digest past the daily cap, else instant at the end of quiet hours."""
+    if sub.daily_cap is not None and sent_today.get(sub.name, 0) >= sub.daily_cap:
+        return AlertDecision(alert, "digest", now)
+    return AlertDecision(alert, "instant", release_time(sub, now))
+
+
+def count_instant(decisions: Iterable[AlertDecision], sent_today: Mapping[str, int]) -> dict[str, int]:
+    """Return `sent_today` plus this batch's instant alerts, for the next incident of a cycle."""
+    counts = dict(sent_today)
+    for decision in decisions:
+        if decision.route == "instant":
+            counts[decision.alert.subscription] = counts.get(decision.alert.subscription, 0) + 1
+    return counts
+
+
+def day_start(sub: Subscription, now: datetime) -> datetime:
+    """Return the subscriber's local midnight of `now` (where its daily cap count begins)."""
+    local = now.astimezone(parse_timezone(sub.timezone))
+    midnight = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo)
+    return midnight.astimezone(now.tzinfo)
+
+
+def release_time(sub: Subscription, now: datetime) -> datetime:
+    """Return when an alert decided at `now` may go: now, or the end of the quiet hours."""
+    if sub.quiet_hours is None:
+        return now
+    zone = parse_timezone(sub.timezone)
+    start, end = _clock(sub.quiet_hours.start), _clock(sub.quiet_hours.end)
+    local = now.astimezone(zone)
+    if not in_quiet_hours(local.time(), start, end):
+        return now
+    end_day = local.date() + timedelta(days=1 if start > end and local.time() >= start else 0)
+    return _first_after(end_day, end, zone, now)
+
+
+def in_quiet_hours(moment: time, start: time, end: time) -> bool:
+    """Tell whether a local wall time falls in [start, end), which may cross midnight."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def _first_after(day: date, end: time, zone: ZoneInfo, now: datetime) -> datetime:
+    # On the night clocks fall back the end's wall time happens twice: take the first after now.
+    for fold in (0, 1):
+        candidate = datetime.combine(day, end, tzinfo=zone).replace(fold=fold).astimezone(now.tzinfo)
+        if candidate > now:
+            return candidate
+    return now
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """Parse "22:00-07:00" into QuietHours; raise ValueError saying what is wrong."""
+    match = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*", text or "")
+    if not match:
+        raise ValueError(f"quiet hours {text!r}: expected HH:MM-HH:MM, e.g. 22:00-07:00")
+    start, end = (_clock(part, text).strftime("%H:%M") for part in match.groups())
+    if start == end:
+        raise ValueError(f"quiet hours {text!r}: start and end are the same time")
+    return QuietHours(start=start, end=end)
+
+
+def _clock(value: str, whole: str | None = None) -> time:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ValueError(f"quiet hours {whole or value!r}: {value!r} is not a time of day (00:00-23:59)") from None
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """Return the zone of an IANA name like Africa/Lagos; raise ValueError for an unknown one."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (an IANA name such as Africa/Lagos)") from None

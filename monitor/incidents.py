@@ -1,0 +1,209 @@
+"""One real event, one incident: match a new classified report to an open incident and merge it.
+
+Pure: data and a clock in, data out. The pipeline turns each classified item into a candidate
+(`incident_from_report`), asks `match_incident` for an open incident of the last days, and
+either stores the candidate as a new incident or stores `merge_report(found, candidate, now)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from monitor.types import LABELS, Classification, Evidence, Incident, Item
+
+try:  # the sources wing's near-duplicate fingerprints, when that module is present
+    from monitor.dedup import fingerprint, similarity, title_key
+except ImportError:  # token overlap alone decides
+    fingerprint = similarity = None  # type: ignore[assignment]
+
+    def title_key(title: str) -> str:
+        return title
+
+WINDOW = timedelta(days=7)
+SAME_TITLE_JACCARD = 0.4  # content-word overlap of two headlines about one event
+SAME_FINGERPRINT = 0.9  # simhash similarity of near-duplicate texts
+SHUTDOWN_SAME_EVENT = timedelta(days=3)  # one country's shutdown reports this close are one event
+
+_STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
+    "it", "its", "of", "on", "or", "over", "says", "said", "the", "to", "after", "amid", "new", "report",
+    "reports", "with", "was", "were", "will", "this", "that", "than",
+))
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def incident_from_report(item: Item, cls: Classification, host: str, now: datetime) -> Incident:
+    """Make a candidate incident (id 0) of one classified report from outlet `host`."""
+    seen = _report_time(item, now)
+    return Incident(
+        id=0,
+        title=item.title,
+        url=item.url,
+        labels=_ordered_labels(cls.labels),
+        companies=tuple(sorted(set(cls.companies))),
+        inferred_companies=tuple(sorted(set(cls.inferred_companies) - set(cls.companies))),
+        countries=tuple(sorted({c.upper() for c in cls.countries})),
+        first_seen=seen,
+        last_seen=seen,
+        evidence=_unique_evidence(cls.evidence),
+        scores=dict(cls.scores),
+        alertable=item.alertable,
+        sources=(host,) if host else (),
+        source_count=1 if host else 0,
+        urls=(item.url,) if item.url else (),
+        lang=cls.lang or item.lang,
+    )
+
+
+def match_incident(
+    candidate: Incident, recent: Sequence[Incident], now: datetime, window: timedelta = WINDOW
+) -> Incident | None:
+    """Return the open incident of the last `window` that reports the same event, or None."""
+    best: tuple[float, Incident] | None = None
+    for incident in recent:
+        if not _is_open(incident, now, window) or not _shares_subject(candidate, incident):
+            continue
+        score = same_event_score(candidate, incident)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, incident)
+    return best[1] if best else None
+
+
+def same_event_score(a: Incident, b: Incident) -> float:
+    """Score how surely two incidents of one subject report one event (0 = not the same)."""
+    if set(a.urls) & set(b.urls):
+        return 1.0
+    words = title_similarity(a.title, b.title)
+    if words >= SAME_TITLE_JACCARD:
+        return words
+    if _fingerprint_similarity(a, b) >= SAME_FINGERPRINT:
+        return SAME_FINGERPRINT
+    if _same_shutdown(a, b):
+        return SAME_TITLE_JACCARD / 2  # weaker than a headline match, still one event
+    return 0.0
+
+
+def title_similarity(a: str, b: str) -> float:
+    """Return the Jaccard overlap of two titles' content words."""
+    left, right = title_words(a), title_words(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def title_words(title: str) -> frozenset[str]:
+    """Return a title's content words (outlet suffix cut), lower-cased, with a plural -s dropped."""
+    words = (w.casefold() for w in _WORD.findall(title_key(title)))
+    return frozenset(_stem(w) for w in words if w not in _STOPWORDS and len(w) > 1)
+
+
+def merge_report(incident: Incident, candidate: Incident, now: datetime) -> Incident:
+    """Fold a candidate report into an incident: unions, distinct outlets, one more item."""
+    companies = _union(incident.companies, candidate.companies)
+    sources = _union(incident.sources, candidate.sources)
+    title, url = _best_title(incident, candidate)
+    return replace(
+        incident,
+        title=title,
+        url=url,
+        labels=_ordered_labels(incident.labels + candidate.labels),
+        companies=companies,
+        inferred_companies=tuple(c for c in _union(incident.inferred_companies, candidate.inferred_companies)
+                                 if c not in companies),
+        countries=_union(incident.countries, candidate.countries),
+        evidence=_unique_evidence(incident.evidence + candidate.evidence),
+        scores=_max_scores(incident.scores, candidate.scores),
+        sources=sources,
+        source_count=len(sources),
+        urls=_union(incident.urls, candidate.urls),
+        item_count=incident.item_count + 1,
+        first_seen=min(incident.first_seen, candidate.first_seen),
+        last_seen=max(incident.last_seen, min(candidate.last_seen, now)),
+        alertable=incident.alertable or candidate.alertable,
+    )
+
+
+# --------------------------------------------------------------------------- matching rules
+
+
+def _is_open(incident: Incident, now: datetime, window: timedelta) -> bool:
+    return incident.status == "open" and incident.last_seen >= now - window
+
+
+def _shares_subject(a: Incident, b: Incident) -> bool:
+    """Share a label and a company (named or inferred) or a country."""
+    if not set(a.labels) & set(b.labels):
+        return False
+    companies = set(a.companies + a.inferred_companies) & set(b.companies + b.inferred_companies)
+    return bool(companies or set(a.countries) & set(b.countries))
+
+
+def _same_shutdown(a: Incident, b: Incident) -> bool:
+    # Shutdown headlines vary wildly ("Ethiopia pulls the plug" / "Amhara goes dark"), but one
+    # country rarely has two separate shutdowns starting within days of each other.
+    both = "shutdown" in a.labels and "shutdown" in b.labels
+    close = abs(a.first_seen - b.first_seen) <= SHUTDOWN_SAME_EVENT
+    return both and close and bool(set(a.countries) & set(b.countries))
+
+
+def _fingerprint_similarity(a: Incident, b: Incident) -> float:
+    if fingerprint is None or similarity is None:
+        return 0.0
+    try:
+        return float(similarity(fingerprint(a.title, _evidence_text(a)), fingerprint(b.title, _evidence_text(b))))
+    except Exception:  # noqa: BLE001 - another wing's helper must never sink incident matching
+        return 0.0
+
+
+def _evidence_text(incident: Incident) -> str:
+    return " ".join(e.text for e in incident.evidence)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _best_title(incident: Incident, candidate: Incident) -> tuple[str, str]:
+    """Keep the more specific headline: more of the incident's companies, then more content words."""
+    def rank(title: str) -> tuple[int, int]:
+        named = sum(1 for c in incident.companies + candidate.companies if c.casefold() in title.casefold())
+        return named, min(len(title_words(title)), 14)  # past 14 words a headline is padding
+
+    if candidate.title and rank(candidate.title) > rank(incident.title):
+        return candidate.title, candidate.url or incident.url
+    return incident.title, incident.url
+
+
+def _union(*groups: Iterable[str]) -> tuple[str, ...]:
+    # Sorted so that the order reports arrive in never changes the merged incident.
+    return tuple(sorted({value for group in groups for value in group if value}))
+
+
+def _ordered_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    wanted = set(labels)
+    return tuple(label for label in LABELS if label in wanted) + tuple(sorted(wanted - set(LABELS)))
+
+
+def _unique_evidence(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    return tuple(sorted(set(evidence), key=lambda e: (e.label, e.text)))
+
+
+def _max_scores(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+    merged = dict(a)
+    for label, score in b.items():
+        merged[label] = max(float(score), float(merged.get(label, 0.0)))
+    return merged
+
+
+def _report_time(item: Item, now: datetime) -> datetime:
+    # A report's own date places it in its week; a future or missing date falls back to now.
+    published = item.published
+    if published is None or published.tzinfo is None or published > now:
+        return now
+    return published

@@ -1,0 +1,178 @@
+"""One real event, one incident: matching and merging reports."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.incidents import incident_from_report, match_incident, merge_report, title_similarity
+from monitor.types import Classification, Evidence, Incident, Item
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def item(title: str, url: str = "https://a.example/1", published: datetime | None = NOW, alertable: bool = True) -> Item:
+    return Item(id=1, source="feed", guid=url, url=url, canonical_url=url, title=title, summary="",
+                published=published, fetched_at=NOW, content_hash="h", alertable=alertable)
+
+
+def cls(labels=("shutdown",), companies=("MTN Nigeria",), countries=("NG",), inferred=(), evidence=()) -> Classification:
+    return Classification(id="1", labels=tuple(labels), companies=tuple(companies), countries=tuple(countries),
+                          inferred_companies=tuple(inferred), evidence=tuple(evidence),
+                          scores={"shutdown": 0.9})
+
+
+def report(title, host="a.example", url=None, **kw) -> Incident:
+    url = url or f"https://{host}/{zlib.crc32(title.encode())}"
+    return incident_from_report(item(title, url), cls(**kw), host, NOW)
+
+
+def stored(candidate: Incident, id: int = 7, **changes) -> Incident:
+    return replace(candidate, id=id, **changes)
+
+
+def test_candidate_carries_the_classification():
+    ev = Evidence("shutdown", "the internet was cut")
+    c = incident_from_report(item("Nigeria cuts internet"), cls(evidence=(ev,), inferred=("Airtel Africa",)),
+                             "a.example", NOW)
+    assert (c.id, c.labels, c.companies, c.inferred_companies, c.countries) == (
+        0, ("shutdown",), ("MTN Nigeria",), ("Airtel Africa",), ("NG",))
+    assert (c.sources, c.source_count, c.item_count, c.urls, c.evidence) == (
+        ("a.example",), 1, 1, ("https://a.example/1",), (ev,))
+
+
+def test_candidate_dates_from_publication_but_never_the_future():
+    earlier = NOW - timedelta(days=2)
+    assert incident_from_report(item("x", published=earlier), cls(), "h", NOW).first_seen == earlier
+    assert incident_from_report(item("x", published=NOW + timedelta(days=1)), cls(), "h", NOW).first_seen == NOW
+    assert incident_from_report(item("x", published=None), cls(), "h", NOW).first_seen == NOW
+
+
+def test_backfill_report_makes_a_non_alertable_candidate():
+    assert not incident_from_report(item("x", alertable=False), cls(), "h", NOW).alertable
+
+
+def test_near_duplicate_headline_joins_the_open_incident():
+    open_one = stored(report("Nigeria shuts down internet in Lagos amid protests"))
+    other = stored(report("Kenya blocks Telegram during exams", labels=("censorship",), countries=("KE",),
+                          companies=("Safaricom",)), id=8)
+    candidate = report("Internet shut down in Lagos, Nigeria amid protests", host="b.example")
+    assert match_incident(candidate, [other, open_one], NOW) == open_one
+
+
+def test_same_label_and_country_shutdown_within_days_is_one_event():
+    open_one = stored(report("Amhara goes dark", countries=("ET",), companies=("Ethio Telecom",)))
+    candidate = report("Ethiopia pulls the plug on mobile data", host="b.example", countries=("ET",), companies=())
+    assert match_incident(candidate, [open_one], NOW) == open_one
+
+
+def test_no_match_without_a_shared_label():
+    open_one = stored(report("Nigeria shuts down internet in Lagos"))
+    candidate = report("Nigeria shuts down internet in Lagos", labels=("surveillance",))
+    assert match_incident(candidate, [open_one], NOW) is None
+
+
+def test_no_match_without_a_shared_company_or_country():
+    open_one = stored(report("Operator ordered to block X", labels=("censorship",)))
+    candidate = report("Operator ordered to block X", labels=("censorship",), companies=("Vodacom",),
+                       countries=("ZA",))
+    assert match_incident(candidate, [open_one], NOW) is None
+
+
+def test_unrelated_headline_of_same_subject_is_a_new_incident():
+    open_one = stored(report("Nigeria orders MTN to block Twitter", labels=("censorship",)))
+    candidate = report("MTN Nigeria hands subscriber data to police", labels=("censorship",), host="b.example")
+    assert match_incident(candidate, [open_one], NOW) is None
+
+
+def test_old_or_dismissed_incidents_are_closed():
+    title = "Nigeria shuts down internet in Lagos amid protests"
+    old = stored(report(title), last_seen=NOW - timedelta(days=8))
+    dismissed = stored(report(title), id=9, status="dismissed")
+    assert match_incident(report(title, host="b.example"), [old, dismissed], NOW) is None
+
+
+def test_the_closest_incident_wins():
+    loose = stored(report("Nigeria internet disrupted"), id=1)
+    close = stored(report("Nigeria shuts down internet in Lagos amid protests"), id=2)
+    candidate = report("Nigeria shuts down internet in Lagos amid protests", host="b.example")
+    assert match_incident(candidate, [loose, close], NOW).id == 2
+
+
+def test_merge_unions_and_counts_distinct_outlets():
+    first = stored(report("Nigeria shuts down internet", host="a.example", evidence=(Evidence("shutdown", "cut"),)))
+    later = NOW + timedelta(hours=3)
+    second = incident_from_report(
+        item("MTN Nigeria and Airtel shut down internet in Lagos", "https://b.example/2", published=later),
+        cls(companies=("Airtel Africa",), countries=("NG", "BJ"), labels=("shutdown", "election_interference"),
+            evidence=(Evidence("shutdown", "cut"), Evidence("election_interference", "before the vote"))),
+        "b.example", later)
+    merged = merge_report(first, second, later)
+    assert merged.id == 7
+    assert merged.labels == ("shutdown", "election_interference")
+    assert merged.companies == ("Airtel Africa", "MTN Nigeria")
+    assert merged.countries == ("BJ", "NG")
+    assert (merged.source_count, merged.item_count) == (2, 2)
+    assert len(merged.evidence) == 2
+    assert merged.urls == tuple(sorted(first.urls + second.urls))
+    assert (merged.first_seen, merged.last_seen) == (NOW, later)
+    assert merged.title == "MTN Nigeria and Airtel shut down internet in Lagos"  # names a company: more specific
+
+
+def test_merge_keeps_inferred_companies_apart_from_named_ones():
+    first = stored(report("Lagos offline", companies=(), inferred=("MTN Nigeria",)))
+    second = report("MTN Nigeria cuts Lagos", host="b.example", companies=("MTN Nigeria",), inferred=("Glo",))
+    merged = merge_report(first, second, NOW)
+    assert (merged.companies, merged.inferred_companies) == (("MTN Nigeria",), ("Glo",))
+
+
+def test_an_alertable_report_wakes_a_backfilled_incident():
+    first = stored(report("Lagos offline"), alertable=False)
+    assert merge_report(first, report("Lagos offline"), NOW).alertable
+
+
+def test_title_similarity_ignores_case_stopwords_and_plurals():
+    assert title_similarity("The Shutdowns in Lagos", "shutdown lagos") == 1.0
+    assert title_similarity("", "anything") == 0.0
+
+
+hosts = st.sampled_from(["a.example", "b.example", "c.example", "d.example"])
+reports = st.builds(
+    lambda host, company, country, label: report(f"Event {label}", host=host, companies=(company,),
+                                                 countries=(country,), labels=(label,)),
+    hosts, st.sampled_from(["MTN Nigeria", "Airtel Africa", "Glo"]), st.sampled_from(["NG", "GH"]),
+    st.sampled_from(["shutdown", "censorship"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(base=reports, extra=reports, times=st.integers(1, 4))
+def test_merging_one_host_again_never_adds_a_source(base, extra, times):
+    merged = merge_report(stored(base), extra, NOW)
+    again = merged
+    for _ in range(times):
+        again = merge_report(again, extra, NOW)
+    assert again.source_count == merged.source_count == len(set(base.sources) | set(extra.sources))
+    assert again.item_count == merged.item_count + times
+    assert (again.labels, again.companies, again.countries) == (merged.labels, merged.companies, merged.countries)
+
+
+@settings(max_examples=60, deadline=None)
+@given(base=reports, others=st.lists(reports, min_size=1, max_size=5), data=st.data())
+def test_order_of_reports_does_not_change_the_union(base, others, data):
+    shuffled = data.draw(st.permutations(others))
+
+    def fold(rs):
+        incident = stored(base)
+        for r in rs:
+            incident = merge_report(incident, r, NOW)
+        return incident
+
+    a, b = fold(others), fold(shuffled)
+    same = ("labels", "companies", "inferred_companies", "countries", "sources", "source_count", "item_count",
+            "urls", "evidence", "first_seen", "last_seen")
+    assert {f: getattr(a, f) for f in same} == {f: getattr(b, f) for f in same}
