@@ -76,15 +76,16 @@ class Settings:
 
 # --------------------------------------------------------------------------- loading
 
-import dataclasses  # noqa: E402
-import os  # noqa: E402
-import types  # noqa: E402
-import typing  # noqa: E402
-from typing import Any, Mapping  # noqa: E402
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
 
-import yaml  # noqa: E402
+import yaml
 
-from monitor.errors import ConfigError  # noqa: E402
+from monitor.errors import ConfigError
 
 SECRET_KEYS = {"bot_token", "webhook_url", "password"}
 ENV = {  # environment variable -> settings path
@@ -205,14 +206,14 @@ def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
 def _finish(settings: Settings) -> Settings:
     """Derive what depends on other settings (SMTP TLS default by port)."""
     smtp = settings.smtp
-    tls = resolve_smtp_tls(smtp.tls.strip().lower(), smtp.port)
-    if tls not in {"starttls", "ssl", "none"}:
-        raise ConfigError(f"{smtp.tls!r}: expected starttls, ssl or none", path="smtp.tls")
-    return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=tls))
+    return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=resolve_smtp_tls(smtp.tls, smtp.port)))
 
 
 def resolve_smtp_tls(tls: str | None, port: int) -> str:
-    """Unset SMTP_TLS means starttls on 587, ssl on 465, none otherwise."""
-    if tls:
-        return tls
-    return {587: "starttls", 465: "ssl"}.get(port, "none")
+    """Return starttls, ssl or none; unset means starttls on 587, ssl on 465, none otherwise."""
+    mode = (tls or "").strip().lower()
+    if mode in ("", "auto"):
+        return {587: "starttls", 465: "ssl"}.get(port, "none")
+    if mode not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"unknown SMTP TLS mode {tls!r} (starttls, ssl, none)", path="smtp.tls")
+    return mode

@@ -51,8 +51,15 @@ class Runtime:
     sources: Sequence[SourceConfig]
     classifier_factory: Callable[[], Any]
     notifiers: dict[str, Any] = field(default_factory=dict)
+    http_client: Any = None  # the httpx.AsyncClient behind the fetcher, closed by aclose()
     _classifier: Any = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and the store."""
+        if self.http_client is not None:
+            await self.http_client.aclose()
+        self.store.close()
 
     @property
     def classifier(self) -> Any:
@@ -198,7 +205,8 @@ def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Inciden
     now = rt.clock.now()
     candidate = incidents.incident_from_report(item, cls, _host(item), now)
     since = now - timedelta(days=rt.settings.incident_window_days)
-    match = incidents.match_incident(candidate, rt.store.recent_incidents(since), now)
+    window = timedelta(days=rt.settings.incident_window_days)
+    match = incidents.match_incident(candidate, rt.store.recent_incidents(since), now, window=window)
     merged = incidents.merge_report(match, candidate, now) if match else candidate
     severity, reasons = alerts.score_severity(merged)
     saved = rt.store.save_incident(dataclasses.replace(merged, severity=severity, severity_reasons=reasons))
@@ -215,8 +223,8 @@ def _queue_alerts(incident: Incident, rt: Runtime) -> int:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
     subscriptions = rt.store.list_subscriptions()
-    day_start = now - timedelta(days=1)
-    sent_today = {s.name: rt.store.count_alerts_since(s.name, day_start) for s in subscriptions}
+    # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
+    sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)
     decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today)
     by_name = {s.name: s for s in subscriptions}

@@ -1,0 +1,39 @@
+"""Print alerts as readable blocks to a stream: always configured, handy for dry runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from monitor.config import Settings
+from monitor.errors import DeliveryError
+from monitor.types import Message, SendReceipt
+from notifiers.base import NOTIFIERS
+from notifiers.render import console_text, one_line
+
+
+@NOTIFIERS.register("console")
+class ConsoleNotifier:
+    """Write each alert to a text stream (stdout unless one is given)."""
+
+    kind = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    @classmethod
+    def from_settings(cls, settings: Settings, stream: TextIO | None = None) -> ConsoleNotifier:
+        """Build a console notifier; it needs no settings."""
+        return cls(stream)
+
+    def send(self, message: Message, target: str = "") -> SendReceipt:
+        """Print the alert, headed by the target when one is named."""
+        # Resolve stdout at send time so pytest's capsys and CLI redirection both see it.
+        stream = self._stream or sys.stdout
+        head = f"--- {one_line(target)} ---\n" if target else "---\n"
+        try:
+            stream.write(head + console_text(message))
+            stream.flush()
+        except (OSError, ValueError) as exc:  # closed pipe or closed file
+            raise DeliveryError(f"console: cannot write: {exc}", retryable=False) from exc
+        return SendReceipt()

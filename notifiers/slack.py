@@ -1,0 +1,166 @@
+"""Slack delivery through slack-sdk: a bot posting with chat.postMessage, or an incoming webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from monitor.config import Settings, SlackSettings
+from monitor.errors import DeliveryError, NotConfigured
+from monitor.types import Message, SendReceipt
+from notifiers.base import NOTIFIERS, Pacer, redact_url, retryable_status
+from notifiers.render import safe_url, slack_blocks
+
+DEFAULT_API_URL = "https://slack.com/api/"
+TIMEOUT_S = 30
+# Slack `error` codes that say "later", not "never".
+RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+
+def api_base_url(api_url: str | None) -> str:
+    """Return the Web API base with one trailing slash (SLACK_API_URL may come without it)."""
+    return (api_url or DEFAULT_API_URL).rstrip("/") + "/"
+
+
+def retry_after_s(headers: Mapping[str, Any] | None) -> float | None:
+    """Read a Retry-After header in seconds (slack-sdk may hand values as lists)."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, (list, tuple)) and value else value
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def delivery_error(status: int, error: str, headers: Mapping[str, Any] | None, where: str) -> DeliveryError:
+    """Classify a failed Slack answer as retryable or not."""
+    retryable = retryable_status(status) or error in RETRYABLE_ERRORS
+    wait = retry_after_s(headers) if retryable else None
+    return DeliveryError(f"{where}: HTTP {status} {error}".strip(), retryable=retryable, retry_after_s=wait)
+
+
+def _network_error(exc: Exception, where: str) -> DeliveryError:
+    return DeliveryError(f"{where}: cannot reach Slack: {exc}", retryable=True)
+
+
+# --------------------------------------------------------------------------- bot
+
+
+@NOTIFIERS.register("slack_channel")
+class SlackBotNotifier:
+    """Post to a channel as a bot; updates reply in the thread of the first message."""
+
+    kind = "slack_channel"
+
+    def __init__(self, client: Any, pacer: Pacer | None = None) -> None:
+        self._client = client  # a slack_sdk.WebClient
+        self._pacer = pacer or Pacer()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sleep: Callable[[float], None] | None = None
+    ) -> SlackBotNotifier:
+        """Build a bot notifier; raise NotConfigured without SLACK_BOT_TOKEN."""
+        if not settings.slack.bot_token:
+            raise NotConfigured("slack_channel: no Slack bot token (SLACK_BOT_TOKEN)")
+        return cls(web_client(settings.slack), Pacer(sleep=sleep) if sleep else None)
+
+    def send(self, message: Message, target: str) -> SendReceipt:
+        """Post the alert to channel `target`; return the ts to thread later updates on."""
+        text, blocks = slack_blocks(message)
+        thread = message.thread_ref if message.alert.kind == "update" else None
+        self._pacer.wait(target)
+        ts = self._post(target, text, blocks, thread)
+        # Slack wants replies threaded on the parent, so a reply hands the parent back.
+        return SendReceipt(external_ref=thread or ts)
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None) -> str:
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            r = exc.response
+            raise delivery_error(
+                r.status_code, str(r.get("error", "")), r.headers, f"slack {channel}"
+            ) from exc
+        except OSError as exc:  # URLError, refused, timeout, reset
+            raise _network_error(exc, f"slack {channel}") from exc
+        return str(response.get("ts") or "")
+
+
+def web_client(slack: SlackSettings) -> Any:
+    """Build a WebClient for the configured API base, without slack-sdk's own retries."""
+    from slack_sdk import WebClient
+
+    # The outbox retries with backoff; retrying inside the client would sleep in the worker.
+    return WebClient(
+        token=slack.bot_token, base_url=api_base_url(slack.api_url), timeout=TIMEOUT_S, retry_handlers=[]
+    )
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+@NOTIFIERS.register("slack_webhook")
+class SlackWebhookNotifier:
+    """Post to an incoming webhook: the target URL, or the configured one when the target is not a URL."""
+
+    kind = "slack_webhook"
+
+    def __init__(
+        self,
+        default_url: str | None = None,
+        pacer: Pacer | None = None,
+        client_factory: Callable[[str], Any] | None = None,
+    ) -> None:
+        self._default_url = default_url
+        self._pacer = pacer or Pacer()
+        self._client_factory = client_factory or webhook_client
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, sleep: Callable[[float], None] | None = None
+    ) -> SlackWebhookNotifier:
+        """Build a webhook notifier; always configured, since subscriptions may name the URL."""
+        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None)
+
+    def send(self, message: Message, target: str) -> SendReceipt:
+        """Post the alert (an update is a short message: webhooks cannot thread)."""
+        url = self._url_for(target)
+        text, blocks = slack_blocks(message)
+        self._pacer.wait(url)
+        where = f"slack webhook {redact_url(url)}"
+        try:
+            response = self._client_factory(url).send(text=text, blocks=blocks, unfurl_links=False)
+        except OSError as exc:
+            raise _network_error(exc, where) from exc
+        if response.status_code != 200:
+            raise delivery_error(response.status_code, str(response.body or ""), response.headers, where)
+        return SendReceipt()
+
+    def _url_for(self, target: str) -> str:
+        url = safe_url(target) or safe_url(self._default_url or "")
+        if url is None:
+            raise DeliveryError(
+                "slack_webhook: no http(s) webhook URL (target or SLACK_WEBHOOK_URL)", retryable=False
+            )
+        return url
+
+
+def webhook_client(url: str) -> Any:
+    """Build a WebhookClient without slack-sdk's own retries."""
+    from slack_sdk import WebhookClient
+
+    return WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=[])

@@ -1,0 +1,78 @@
+"""The notifier registry, build_notifiers and the console notifier."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Settings, SlackSettings, SmtpSettings
+from monitor.errors import DeliveryError
+from notifiers import NOTIFIERS, ConsoleNotifier, Notifier, build_notifiers
+from notifiers.base import Pacer, pacing_delay, redact_url
+from tests.test_notifiers_render import hostile_message, make_message
+
+
+def test_built_in_kinds_register_like_plugins():
+    assert NOTIFIERS.kinds() == ["console", "email", "slack_channel", "slack_webhook"]
+    for kind in NOTIFIERS:
+        assert NOTIFIERS.get(kind).kind == kind
+
+
+def test_build_notifiers_keeps_only_the_configured_ones():
+    assert sorted(build_notifiers(Settings())) == ["console", "slack_webhook"]
+    full = Settings(slack=SlackSettings(bot_token="xoxb-1"), smtp=SmtpSettings(host="mail.example.org"))
+    built = build_notifiers(full)
+    assert sorted(built) == ["console", "email", "slack_channel", "slack_webhook"]
+    assert all(isinstance(n, Notifier) for n in built.values())
+
+
+def test_console_writes_a_readable_block_to_the_given_stream():
+    stream = io.StringIO()
+    notifier = build_notifiers(Settings(), stream=stream)["console"]
+    receipt = notifier.send(make_message(), "analysts")
+    out = stream.getvalue()
+    assert out.startswith("--- analysts ---\n[HIGH] NEW shutdown, election interference\n")
+    assert "Companies: MTN Nigeria (MTNN)" in out and receipt.external_ref is None
+
+
+def test_console_defaults_to_stdout(capsys):
+    ConsoleNotifier.from_settings(Settings()).send(hostile_message(), "")
+    out = capsys.readouterr().out
+    assert "&lt;" not in out and "<!channel>" in out and "\x1b" not in out  # literal, but no terminal escapes
+
+
+def test_console_closed_stream_is_a_delivery_error():
+    stream = io.StringIO()
+    stream.close()
+    with pytest.raises(DeliveryError) as caught:
+        ConsoleNotifier(stream).send(make_message(), "x")
+    assert not caught.value.retryable
+
+
+def test_pacing_delay():
+    assert pacing_delay(None, 5.0, 1.0) == 0.0
+    assert pacing_delay(5.0, 5.4, 1.0) == pytest.approx(0.6)
+    assert pacing_delay(5.0, 7.0, 1.0) == 0.0
+
+
+def test_pacer_sleeps_only_through_the_injected_function():
+    slept: list[float] = []
+    pacer = Pacer(interval_s=1.0, sleep=slept.append, monotonic=lambda: 10.0)
+    pacer.wait("C1")
+    pacer.wait("C1")
+    assert slept == [1.0]
+
+
+def test_redact_url_hides_webhook_secrets():
+    assert redact_url("https://hooks.slack.com/services/T1/B2/secret") == "https://hooks.slack.com/\u2026"
+
+
+def test_importing_notifiers_stays_light():
+    code = "import sys, notifiers; print(sorted(m for m in ('slack_sdk', 'jinja2') if m in sys.modules))"
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"
