@@ -1,0 +1,124 @@
+"""The Source protocol, the registry of source kinds, and the text rules every kind shares."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from monitor.errors import ConfigError
+from monitor.registry import Registry
+from monitor.types import FetchResult, RawItem, SourceConfig
+
+TITLE_MAX = 300
+SUMMARY_MAX = 2000
+AUTHOR_MAX = 200
+_SPACE = re.compile(r"\s+")
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+
+
+class Source(Protocol):
+    """A kind of source: builds its request URL and turns a fetched body into items."""
+
+    @classmethod
+    def from_config(cls, config: SourceConfig) -> Source: ...
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any], path: str) -> None: ...
+
+    def request_url(self) -> str: ...
+
+    def parse(self, result: FetchResult) -> list[RawItem]: ...
+
+
+SOURCES: Registry[type[Source]] = Registry("source")
+
+
+def plain_text(text: str | None, limit: int) -> str:
+    """Return `text` as plain text: no tags, entities decoded, whitespace collapsed, capped."""
+    if not text:
+        return ""
+    out = text
+    # Feeds often escape their HTML twice; strip until nothing tag-like is left (bounded).
+    for _ in range(3):
+        if not _MARKUP.search(out) and "&" not in out:
+            break
+        out = _strip_tags(out)
+    return truncate(_SPACE.sub(" ", out).strip(), limit)
+
+
+def _strip_tags(text: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "iframe", "object", "embed", "applet"]):
+        tag.decompose()
+    return html.unescape(soup.get_text(" "))
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def safe_link(url: str | None) -> str:
+    """Return `url` if it is an absolute http(s) URL, else an empty string."""
+    url = (url or "").strip()
+    return url if re.match(r"(?i)https?://[^\s/]", url) and not re.search(r"\s", url) else ""
+
+
+def item_guid(*candidates: str | None, text: str = "") -> str:
+    """Return the first non-empty candidate, or a hash of `text` when every one is empty."""
+    for value in candidates:
+        if value and value.strip():
+            return value.strip()[:1000]
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Return `value` as an aware UTC datetime (naive ones are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def primary_lang(tag: str | None) -> str | None:
+    """Return the primary subtag of a language tag: `en-US` -> `en`."""
+    if not tag:
+        return None
+    head = re.split(r"[-_]", tag.strip().lower())[0]
+    return head if re.fullmatch(r"[a-z]{2,3}", head) else None
+
+
+def content_type(result: FetchResult) -> str:
+    """Return the Content-Type header of a fetch result ('' when absent)."""
+    return next((v for k, v in result.headers.items() if k.lower() == "content-type"), "")
+
+
+def reject_unknown(options: Mapping[str, Any], allowed: set[str], path: str) -> None:
+    """Raise ConfigError naming the first option that is not in `allowed`."""
+    for key in options:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise ConfigError(f"unknown option {key!r} (known: {known})", path=f"{path}.{key}")
+
+
+def require_str(options: Mapping[str, Any], key: str, path: str, required: bool = False) -> None:
+    """Raise ConfigError unless options[key] is a non-empty string (or absent when optional)."""
+    if key not in options:
+        if required:
+            raise ConfigError("required", path=f"{path}.{key}")
+        return
+    if not isinstance(options[key], str) or not options[key].strip():
+        raise ConfigError("must be a non-empty string", path=f"{path}.{key}")
