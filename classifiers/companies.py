@@ -1,0 +1,366 @@
+"""Link an item's text to tracked companies: who is named, and who takes part.
+
+One Aho-Corasick automaton per Watchlist (cached) finds every surface name in one pass; the
+watchlist's ambiguity rules then drop risky names without context and vetoed phrases, and cue
+patterns around each mention tell a party to the incident from a data source, a quote, a
+channel or a reporter (labeling guide, "Companies").
+
+    links = link_companies(title, summary, load_watchlist())
+    links.companies   # ('NSO Group',)        involved, most specific tracked entries
+    links.mentioned   # ('Apple', 'NSO Group') every tracked company named
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from classifiers.countries import detect_countries
+from monitor.watchlist import Company, Watchlist
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """Split a `|`-separated word list (kept compact: the lists are long)."""
+    return tuple(text.split("|"))
+
+
+# Surfaces that name a company's research, measurement or alerting arm: a mention through them
+# is a company reporting, not taking part.
+REPORTER_SURFACES = _words(
+    "cloudflare radar|google threat analysis group|tag|google threat intelligence group|mandiant|"
+    "microsoft threat intelligence|mstic|microsoft defender|talos|thousandeyes|lockdown mode|"
+    "google transparency report"
+)
+
+# Devices and operating systems: a phone that was hacked names its maker only as background.
+DEVICE_SURFACES = _words("iphone|ipad|ios|ipados|macos|android|windows|galaxy|chrome|safari")
+
+# Words that back a risky name of a company of this category in any of our languages (the
+# watchlist's own `require_context` words are English).
+CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
+    "telecom": _words(
+        "operator|operators|carrier|carriers|provider|providers|isp|isps|telecom|telecoms|mobile|"
+        "network|subscribers|opérateur|opérateurs|fournisseur|réseau|operador|operadores|"
+        "operadora|operadoras|proveedor|proveedores|provedor|móvil|celular|red|rede|оператор|"
+        "связ|сот|مشغل|مشغلي|شركة|شركات|شبكة|penyelenggara|operator seluler"
+    ),
+    "platform": _words(
+        "app|apps|application|platform|platforms|messenger|messaging|users|channel|channels|"
+        "blocked|block|banned|application|plateforme|messagerie|utilisateurs|bloqué|bloquée|"
+        "aplicación|aplicativo|plataforma|usuarios|usuários|bloqueo|bloqueado|bloqueio|"
+        "мессенджер|приложени|платформ|пользовател|блокир|заблокир|канал|تطبيق|منصة|مستخدمي|حجب|"
+        "قناة|aplikasi|diblokir|pemblokiran|situs"
+    ),
+    "surveillance_vendor": _words(
+        "spyware|surveillance|hacked|logiciel espion|espion|espía|espionaje|espião|шпион|слежк|"
+        "تجسس|مراقبة|spähsoftware|überwachung|trojaner"
+    ),
+}
+
+_WINDOW = 70  # characters of the same sentence looked at on each side of a mention
+
+# Text right before a mention that makes it a source, quote, channel or contrast.
+_BEFORE = re.compile(
+    r"(according to|data (?:from|by)|figures from|measurements? (?:from|by)|citing|cited by|"
+    r"reported by|detected by|discovered by|identified by|attributed by|notified by|alerted by|warned by|"
+    r"notifications? (?:from|by)|told|posted (?:\w+ )?(?:on|to)|shared (?:\w+ )?on|circulated (?:\w+ )?on|"
+    r"spread (?:\w+ )?(?:on|via|through)|statement (?:on|via)|published (?:\w+ )?on|wrote on|"
+    r"unlike|rather than|as did|pressure on|also used|use of|uso del?|uso da|usage de|utilisation de|"
+    r"appels|selon|d'apres|segun|de acuerdo con|de acordo com|segundo|"
+    r"researchers at|analysts at|experts at|security firm|researchers from|team at)"
+    r"[^.;:!?]{0,25}$"
+)
+# Text right after a mention that makes it a source, reporter or notifier.
+_AFTER = re.compile(
+    r"^(('s?)?\s+(radar|data|figures|metrics|traffic data|transparency report|"
+    r"researchers?|analysts?|security (?:team|researchers)|threat (?:intelligence|analysis))\b|"
+    r"[^.;:!?]{0,12}?\b(said|says|told|reported|confirmed|found|observed|noted|showed|shows|detected|discovered|"
+    r"notified|notifications?|warned|alerted|sent (?:\w+ )?(?:threat )?(?:notifications|alerts|warnings)|"
+    r"patched|fixed|issued (?:a )?(?:patch|fix|update)|exposed|attributed|spokes(?:person|man|woman)|"
+    r"dijo|afirmo|informo|a declare|a indique|disse|informou|stayed up|remained (?:up|accessible|available)|"
+    r"still worked|kept working|was not affected|were not affected|unaffected)\b)"
+)
+# A person's account, page, number or message on a platform: the platform is where it happened.
+_OWNED = re.compile(r"(\b(his|her|their|my|your|our)|\w's)\s+$")
+_USER_THING = re.compile(
+    r"^\s+(pages?|accounts?|posts?|profiles?|groups?|numbers?|messages?|calls?|chats?|stories)\b"
+)
+
+
+# "Meta said it removed ...": a company reporting its own act takes part in it.
+_SELF_REPORT = re.compile(
+    r"^\s+(said|says|confirmed|announced|admitted|acknowledged)\s+(that\s+)?(it|they|the company)\s+"
+    r"(had\s+|has\s+|have\s+|was\s+|were\s+|would\s+)?\w+ed\b|"
+    r"^\s+(said|says|confirmed|admitted|acknowledged)\s+(that\s+)?its\s+\w+"
+)
+# "Three operators": a number word, not the operator Three.
+_COUNTED = re.compile(r"^\s+[a-z]+s\b")
+# Rumours spread "on WhatsApp, Facebook and Twitter": the platform is only the channel.
+_CHANNEL = re.compile(
+    r"(rumou?rs?|misinformation|messages?|posts?|videos?|photos?|images?|statements?|hate speech|fake news|"
+    r"inflammatory content|leaks?|leaked|live-?streamed|broadcast|announced|circulat\w*|spread\w*|shar\w+|post(?:ed|ing))"
+    r"\b[^.;:!?]{0,30}\b(on|via|through|over|sur|en|por|no|na|в|через)\s+(\w+,?\s+(and|or|et|y|e|и)?\s*){0,3}$"
+)
+
+
+@dataclass(frozen=True)
+class CompanyLinks:
+    """Companies found in one item."""
+
+    companies: tuple[str, ...]  # involved, most specific tracked display names
+    mentioned: tuple[str, ...]  # every tracked company named
+    surfaces: tuple[tuple[str, str], ...]  # (display name, matched text)
+
+
+@dataclass(frozen=True)
+class _Mention:
+    company: Company
+    start: int
+    end: int
+    surface: str  # the folded surface that matched
+    risky: bool
+
+
+def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLinks:
+    """Find the tracked companies an item names and those it shows taking part."""
+    text = f"{title}.\n{summary}" if summary else title
+    folded = fold_keep_length(text)
+    places = lru_cache(maxsize=1)(lambda: detect_countries(title, summary))
+    mentions = _accepted(_find(folded, _matcher(watchlist), places), folded, text)
+    mentioned = _ordered(m.company.name for m in mentions)
+    involved = _ordered(m.company.name for m in mentions if _takes_part(m, folded))
+    return CompanyLinks(
+        companies=_most_specific(involved, watchlist),
+        mentioned=mentioned,
+        surfaces=tuple(dict.fromkeys((m.company.name, text[m.start : m.end]) for m in mentions)),
+    )
+
+
+def implied_operators(countries: Iterable[str], watchlist: Watchlist) -> tuple[str, ...]:
+    """Return the tracked operators licensed in any of `countries` (for shutdown routing)."""
+    return _ordered(name for country in countries for name in watchlist.operators_in(country))
+
+
+# --------------------------------------------------------------------------- text
+
+
+def fold_keep_length(text: str) -> str:
+    """Lower-case and strip accents char by char, so positions still index the original text."""
+    if text.isascii():
+        return text.lower()
+    return "".join([_fold_char(ch) for ch in text])
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch.lower()
+    bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+    if len(bare) == 1:
+        return bare
+    return ch.lower() if len(ch.lower()) == 1 else ch
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _bounded(folded: str, start: int, end: int, surface: str, strict: bool) -> bool:
+    """A surface counts only as a whole word (CJK names excepted); risky ones also not hyphen-joined."""
+    if _is_cjk(surface):
+        return True
+    joiners = "-" if strict else ""
+    before = folded[start - 1] if start > 0 else " "
+    after = folded[end] if end < len(folded) else " "
+    start_ok = not (_is_word(before) or before in joiners)
+    end_ok = not (_is_word(after) or after in joiners)
+    if _is_cyrillic(surface):  # Russian inflects names: Ростелекома, Телеграме
+        return start_ok
+    if _is_arabic(surface):  # Arabic joins prefixes: وفودافون, بتويتر
+        return end_ok and (start_ok or before in "وبلفك")
+    return start_ok and end_ok
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _is_cyrillic(text: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+# --------------------------------------------------------------------------- matcher
+
+
+class _Matcher:
+    """An Aho-Corasick automaton over every surface of a watchlist, plus its ambiguity rules."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        import ahocorasick  # lazy: a C extension only the linker needs
+
+        self.automaton = ahocorasick.Automaton()
+        # every company a surface may name, in tier order ('Airtel': Bharti Airtel, Airtel Africa)
+        self.owners: dict[str, list[tuple[Company, bool]]] = {}
+        for company, surface, risky in _surfaces(watchlist):
+            key = fold_keep_length(surface)
+            owners = self.owners.setdefault(key, [])
+            if any(ch.isalpha() for ch in key) and all(c.id != company.id for c, _ in owners):
+                owners.append((company, risky))
+        for key in self.owners:
+            self.automaton.add_word(key, key)
+        self.automaton.make_automaton()
+
+
+def _surfaces(watchlist: Watchlist) -> Iterable[tuple[Company, str, bool]]:
+    """Yield (company, surface, risky) with identity names before brands before subsidiaries."""
+    for tier in ("names", "brands", "subsidiaries"):
+        for company in watchlist:
+            risky = {fold_keep_length(r) for r in company.risky_aliases}
+            for surface in _tier(company, tier):
+                yield company, surface, fold_keep_length(surface) in risky
+
+
+def _tier(company: Company, tier: str) -> tuple[str, ...]:
+    if tier == "names":
+        return (company.name, company.legal_name, *company.aliases, *company.risky_aliases)
+    if tier == "brands":
+        return (*company.brands, *company.local_names)
+    return tuple(n for s in company.subsidiaries for n in s.match)
+
+
+_CACHE: weakref.WeakKeyDictionary[Watchlist, _Matcher] = weakref.WeakKeyDictionary()
+
+
+def _matcher(watchlist: Watchlist) -> _Matcher:
+    matcher = _CACHE.get(watchlist)
+    if matcher is None:
+        matcher = _CACHE[watchlist] = _Matcher(watchlist)
+    return matcher
+
+
+def _find(folded: str, matcher: _Matcher, places: Callable[[], tuple[str, ...]]) -> list[_Mention]:
+    """Return the longest non-overlapping whole-word mentions, in text order."""
+    found = []
+    for end_index, key in matcher.automaton.iter(folded):
+        if not matcher.owners[key]:
+            continue
+        start, end = end_index - len(key) + 1, end_index + 1
+        company, risky = _choose(matcher.owners[key], places)
+        if _bounded(folded, start, end, key, strict=risky):
+            found.append(_Mention(company, start, end, key, risky))
+    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[_Mention] = []
+    for mention in found:
+        if not kept or mention.start >= kept[-1].end:
+            kept.append(mention)
+    return kept
+
+
+def _choose(
+    owners: list[tuple[Company, bool]], places: Callable[[], tuple[str, ...]]
+) -> tuple[Company, bool]:
+    """Pick the owner of a shared name by the item's countries, the most specific first."""
+    if len(owners) == 1:
+        return owners[0]
+    local = [o for o in owners if set(o[0].countries) & set(places())]
+    local.sort(key=lambda o: o[0].parent is None)
+    return (local or owners)[0]
+
+
+# --------------------------------------------------------------------------- ambiguity
+
+
+def _accepted(mentions: Sequence[_Mention], folded: str, text: str) -> list[_Mention]:
+    """Drop vetoed mentions and risky ones without case or context to back them."""
+    kept = [m for m in mentions if not _vetoed(m, folded)]
+    safe = {m.company.id for m in kept if not m.risky}
+    return [m for m in kept if not m.risky or _risky_ok(m, folded, text, safe)]
+
+
+def _vetoed(mention: _Mention, folded: str) -> bool:
+    """True when an exclude phrase ('Orange County', not 'Orange ordered') covers the mention."""
+    for phrase in mention.company.exclude_phrases:
+        key = fold_keep_length(phrase)
+        at = folded.find(key, max(0, mention.end - len(key)))
+        while at != -1 and at <= mention.start:
+            if at + len(key) >= mention.end and _bounded(folded, at, at + len(key), key, strict=False):
+                return True
+            at = folded.find(key, at + 1)
+    return False
+
+
+def _risky_ok(mention: _Mention, folded: str, text: str, safe: set[str]) -> bool:
+    """A risky name needs its written case (apple vs Apple) and a context word or a safe name."""
+    original = text[mention.start : mention.end]
+    if not _case_matches(original, mention.company):
+        return False
+    if mention.surface in ("three", "3") and _COUNTED.match(text[mention.end : mention.end + 30]):
+        return False
+    if mention.company.id in safe:
+        return True
+    context = mention.company.require_context
+    # a capital at a sentence start proves nothing ("Three operators..."), and an Arabic word has no
+    # case at all (اتصالات is also "telecommunications"): only the company's own context words count
+    if not (_sentence_start(folded, mention.start) or _is_arabic(mention.surface)):
+        context = (*context, *CATEGORY_CONTEXT.get(mention.company.category, ()))
+    return any(_has_word(folded, fold_keep_length(c)) for c in context)
+
+
+def _sentence_start(folded: str, start: int) -> bool:
+    before = folded[:start].rstrip(" \"'«“‘(")
+    return not before or before[-1] in ".!?:;\n"
+
+
+def _case_matches(original: str, company: Company) -> bool:
+    bare = "".join(c for c in unicodedata.normalize("NFKD", original) if not unicodedata.combining(c))
+    names = {
+        "".join(c for c in unicodedata.normalize("NFKD", r) if not unicodedata.combining(c))
+        for r in company.risky_aliases
+    }
+    return bare in names or original in company.risky_aliases
+
+
+def _has_word(folded: str, word: str) -> bool:
+    at = folded.find(word)
+    while at != -1:
+        if _bounded(folded, at, at + len(word), word, strict=False) or word.endswith("'s"):
+            return True
+        at = folded.find(word, at + 1)
+    return False
+
+
+# --------------------------------------------------------------------------- involvement
+
+
+def _takes_part(mention: _Mention, folded: str) -> bool:
+    """Judge one mention: a party unless its surface or the cues around it say source or reporter."""
+    if mention.surface in REPORTER_SURFACES or mention.surface in DEVICE_SURFACES:
+        return False
+    before = folded[max(0, mention.start - _WINDOW) : mention.start]
+    after = folded[mention.end : mention.end + _WINDOW]
+    if _SELF_REPORT.match(after):
+        return True
+    if _OWNED.search(before) or _USER_THING.match(after):
+        return False
+    return not (_BEFORE.search(before) or _AFTER.search(after) or _CHANNEL.search(before))
+
+
+def _most_specific(names: Sequence[str], watchlist: Watchlist) -> tuple[str, ...]:
+    """Drop a group when one of its tracked subsidiaries is involved too."""
+    covered = {a for n in names for a in watchlist.ancestors(n)}
+    return tuple(n for n in names if n not in covered)
+
+
+def _ordered(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+__all__ = ["REPORTER_SURFACES", "CompanyLinks", "fold_keep_length", "implied_operators", "link_companies"]
