@@ -241,7 +241,8 @@ def _delivery_rows(decision, subscription) -> list[tuple[str, str, Any, str]]:
         return []  # the digest picks it up
     if alert.kind == "update" and channel.kind == "email":
         return []  # inboxes get one mail per incident; follow-ups go to the digest
-    return [(channel.kind, target, decision.release_at, "pending") for target in channel.targets]
+    # held (quiet hours) rows wait for release_at even under `deliver --all`
+    return [(channel.kind, target, decision.release_at, decision.delivery_status) for target in channel.targets]
 
 
 # --------------------------------------------------------------------------- one whole cycle

@@ -20,9 +20,15 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
     from monitor.weekly import previous_week, write_and_send
     from monitor.wiring import load_sources, open_store
 
+    from monitor.digest import iso_week_bounds
+
     settings = _settings(ctx)
     now = SystemClock().now()
     week = week or previous_week(now)
+    try:
+        iso_week_bounds(week)
+    except ValueError as exc:
+        raise click.BadParameter(f"{week!r}: {exc} (expected an ISO week like 2026-W47)", param_hint="--week")
     store = open_store(settings)
     try:
         run = write_and_send(store, settings, load_sources(settings), week, now,

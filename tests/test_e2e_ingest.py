@@ -1,0 +1,68 @@
+"""Issue 2's done-when, through the real CLI: 200 loopback feeds, 304s on the second poll, failures counted."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.feedserver import FeedServer
+from tests.feeds import rss, write_sources
+
+NOW = datetime.now(timezone.utc)
+
+
+def feed_items(n: int) -> list[dict]:
+    return [
+        {"title": f"Regional telecom regulator publishes annual report {n}-{k}",
+         "summary": f"The regulator of region {n} published statistics on broadband coverage, part {k}.",
+         "url": f"https://news{n}.example.org/story/{k}?utm_source=rss", "hours_ago": k + 1}
+        for k in range(2)
+    ]
+
+
+@pytest.fixture
+def env(tmp_path):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("fetch:\n  connect_timeout_s: 2\n  read_timeout_s: 0.5\n  per_host_concurrency: 50\n"
+                        "  global_concurrency: 64\n", encoding="utf-8")
+    return {"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'monitor.db'}", "RIGHTS_MONITOR_SETTINGS": str(settings),
+            "RIGHTS_MONITOR_CLASSIFIER": "rules", "RIGHTS_MONITOR_SUBSCRIPTIONS": "", "COLUMNS": "250"}
+
+
+def poll(env: dict, sources) -> dict:
+    result = CliRunner().invoke(cli, ["--sources", str(sources), "poll", "--once", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_200_feeds_then_304s(tmp_path, env):
+    with FeedServer() as server:
+        urls = {f"feed-{n:03d}": server.route(f"/feed/{n}.xml", rss(feed_items(n), NOW), etag=f'"v{n}"')
+                for n in range(200)}
+        sources = write_sources(tmp_path / "sources.yaml", urls)
+        first = poll(env, sources)
+        assert (first["sources"], first["ok"], first["failed"], first["new_items"]) == (200, 200, 0, 400)
+        second = poll(env, sources)
+        assert (second["not_modified"], second["new_items"], second["failed"]) == (200, 0, 0)
+        conditional = server.requests_to("/feed/7.xml")[-1].headers
+        assert conditional["if-none-match"] == '"v7"'
+        assert "rights-monitor" in conditional["user-agent"]
+
+
+def test_bad_sources_fail_clearly_and_never_stop_the_others(tmp_path, env):
+    with FeedServer() as server:
+        urls = {f"good-{n}": server.route(f"/good/{n}.xml", rss(feed_items(n), NOW)) for n in range(20)}
+        urls["slow"] = server.route("/slow.xml", rss(feed_items(99), NOW), delay_s=3.0)
+        urls["broken"] = server.route("/broken.xml", "oops", status=500)
+        urls["garbage"] = server.route("/garbage.xml", "this is <<< not a feed", content_type="text/plain")
+        sources = write_sources(tmp_path / "sources.yaml", urls)
+        report = poll(env, sources)
+        assert (report["ok"], report["failed"], report["new_items"]) == (20, 3, 40)
+        result = CliRunner().invoke(cli, ["--sources", str(sources), "sources"], env=env, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "HTTP 500" in result.output and "timed out" in result.output
+    assert "not a feed" in result.output
