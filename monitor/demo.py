@@ -26,12 +26,12 @@ def demo_items() -> list[dict]:
     return json.loads(text)["items"]
 
 
-def render_rss(feed: str, items: list[dict], now: datetime) -> bytes:
-    """An RSS 2.0 document of the items of one demo feed, dated relative to now."""
+def render_rss(title: str, items: list[dict], now: datetime) -> bytes:
+    """An RSS 2.0 document of items ({title, url, summary, hours_ago}), dated relative to now."""
     rss = ET.Element("rss", version="2.0")
     channel = ET.SubElement(rss, "channel")
-    ET.SubElement(channel, "title").text = FEEDS[feed]
-    ET.SubElement(channel, "link").text = f"https://example.org/{feed}"
+    ET.SubElement(channel, "title").text = title
+    ET.SubElement(channel, "link").text = "https://example.org/"
     for item in items:
         node = ET.SubElement(channel, "item")
         ET.SubElement(node, "title").text = item["title"]
@@ -52,7 +52,7 @@ class DemoFeeds:
 
     def documents(self) -> dict[str, bytes]:
         items = [i for i in demo_items() if self.published_all or not i.get("second_poll")]
-        return {f"/{feed}.xml": render_rss(feed, [i for i in items if i["feed"] == feed], self.now) for feed in FEEDS}
+        return {f"/{feed}.xml": render_rss(title, [i for i in items if i["feed"] == feed], self.now) for feed, title in FEEDS.items()}
 
     def second_poll(self) -> None:
         self.published_all = True
@@ -117,8 +117,7 @@ async def run_demo(settings, say: Callable[[str], None]) -> dict:
             say("second poll: unchanged feeds answer 304; one outlet adds a report of a known incident")
             second = await run_cycle(rt)
             say(f"-> {json.dumps(second.to_json())}")
+            incidents = rt.store.list_incidents(limit=100)
         finally:
-            await rt.fetcher.aclose()
-        incidents = rt.store.list_incidents(limit=100)
-        rt.store.close()
+            await rt.aclose()
     return {"first": first.to_json(), "second": second.to_json(), "incidents": len(incidents)}

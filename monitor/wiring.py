@@ -63,9 +63,11 @@ def build_runtime(
     sources = load_sources(settings) if sources is None else sources
     store.sync_sources(sources)
     seed_subscriptions(store, settings)
-    fetcher = Fetcher(client or make_client(settings.fetch), settings.fetch)
+    client = client or make_client(settings.fetch)
+    clock = clock or SystemClock()
+    fetcher = Fetcher(client, settings.fetch, clock)
     return Runtime(
-        settings=settings, store=store, clock=clock or SystemClock(), fetcher=fetcher, watchlist=watchlist,
+        settings=settings, store=store, clock=clock, fetcher=fetcher, watchlist=watchlist, http_client=client,
         sources=sources, classifier_factory=classifier_factory(settings, watchlist),
         notifiers=build_notifiers(settings, stream=stream),
     )

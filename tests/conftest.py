@@ -37,3 +37,14 @@ def require_service(name: str, host: str, port: int) -> None:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture(scope="session")
+def classifier_factory():
+    """The default classifier, loaded once per test session; a factory as `Runtime` expects."""
+    from classifiers import build_classifier
+    from monitor.config import ClassifierSettings
+    from monitor.watchlist import load_watchlist
+
+    classifier = build_classifier(ClassifierSettings(), load_watchlist())
+    return lambda: classifier

@@ -36,8 +36,7 @@ async def _poll_once(settings, quiet: bool) -> CycleReport:
         with _progress(len(rt.sources), enabled=not quiet and sys.stderr.isatty()) as tick:
             return await run_cycle(rt, progress=tick)
     finally:
-        await rt.fetcher.aclose()
-        rt.store.close()
+        await rt.aclose()
 
 
 class _progress:
@@ -111,8 +110,7 @@ async def _run_forever(settings) -> None:
         await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)
-        await rt.fetcher.aclose()
-        rt.store.close()
+        await rt.aclose()
 
 
 @cli.command()
