@@ -1,0 +1,52 @@
+"""Incident classifiers: a registry of kinds built from `ClassifierSettings`.
+
+Kinds: `cascade` (default: rules, then MiniLM features into a small head), `rules` (no model)
+and `transformers` (any Hugging Face model by name or local path). Heavy parts load lazily.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from monitor.config import ClassifierSettings
+from monitor.registry import Registry
+
+from classifiers.base import Classifier
+
+CLASSIFIERS: Registry[Callable[[ClassifierSettings, Any], Classifier]] = Registry("classifier")
+
+
+@CLASSIFIERS.register("rules")
+def build_rules(settings: ClassifierSettings, watchlist: Any = None) -> Classifier:
+    """Build the rules-only classifier."""
+    from classifiers.cascade import Linker, RulesClassifier
+
+    return RulesClassifier(linker=Linker(watchlist), threshold=settings.threshold or 0.5)
+
+
+@CLASSIFIERS.register("cascade")
+def build_cascade(settings: ClassifierSettings, watchlist: Any = None) -> Classifier:
+    """Build the default cascade: shipped head, bundled MiniLM encoder (optionally another path)."""
+    from classifiers.cascade import CascadeClassifier, Linker
+    from classifiers.model import Encoder, load_head
+
+    encoder = Encoder(path=settings.model)
+    encoder.load()
+    return CascadeClassifier(head=load_head(), encoder=encoder, linker=Linker(watchlist), threshold=settings.threshold)
+
+
+@CLASSIFIERS.register("transformers")
+def build_transformers(settings: ClassifierSettings, watchlist: Any = None) -> Classifier:
+    """Build the Hugging Face backend for `settings.model`."""
+    from classifiers.cascade import Linker
+    from classifiers.hf import TransformersClassifier
+
+    return TransformersClassifier.from_settings(settings, Linker(watchlist))
+
+
+def build_classifier(settings: ClassifierSettings, watchlist: Any = None) -> Classifier:
+    """Build the classifier of kind `settings.kind` (ConfigError names the known kinds)."""
+    return CLASSIFIERS.get(settings.kind)(settings, watchlist)
+
+
+__all__ = ["CLASSIFIERS", "Classifier", "build_classifier"]

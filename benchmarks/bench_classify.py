@@ -1,0 +1,61 @@
+"""Measure load time and items/s of a classifier kind on the shipped data.
+
+    .venv/bin/python benchmarks/bench_classify.py [cascade|rules] [--mix realistic|dev]
+
+`dev` classifies dev_items.jsonl as is (half incidents); `realistic` builds a feed-like mix
+in which about 85% of items are non-incidents (the dev and authored negatives, repeated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from classifiers import build_classifier  # noqa: E402
+from monitor.config import ClassifierSettings  # noqa: E402
+from monitor.types import ClassifyInput  # noqa: E402
+from monitor.watchlist import load_watchlist  # noqa: E402
+
+DATA = ROOT / "classifiers" / "data"
+
+
+def load_rows() -> list[dict]:
+    """Read dev and authored items."""
+    files = (DATA / "dev_items.jsonl", DATA / "authored_items.jsonl")
+    return [json.loads(line) for f in files for line in f.open(encoding="utf-8")]
+
+
+def realistic_mix(rows: list[dict], size: int = 600) -> list[dict]:
+    """Repeat items so that about 85% are non-incidents, as in a real feed."""
+    negatives = [r for r in rows if r["labels"] in (["none"], [])]
+    positives = [r for r in rows if r not in negatives]
+    mix = [negatives[i % len(negatives)] for i in range(int(size * 0.85))]
+    return mix + [positives[i % len(positives)] for i in range(size - len(mix))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", nargs="?", default="cascade")
+    parser.add_argument("--mix", choices=("realistic", "dev"), default="realistic")
+    args = parser.parse_args()
+    rows = load_rows()
+    rows = realistic_mix(rows) if args.mix == "realistic" else rows[:377]
+    watchlist = load_watchlist()
+    started = time.perf_counter()
+    classifier = build_classifier(ClassifierSettings(kind=args.kind), watchlist)
+    loaded = time.perf_counter() - started
+    inputs = [ClassifyInput(id=str(i), title=r["title"], summary=r["summary"]) for i, r in enumerate(rows)]
+    started = time.perf_counter()
+    classifier.classify_many(inputs)
+    took = time.perf_counter() - started
+    print(f"{args.kind} ({args.mix}, {len(inputs)} items): load {loaded:.2f} s, {len(inputs) / took:.0f} items/s")
+
+
+if __name__ == "__main__":
+    main()

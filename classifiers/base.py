@@ -1,0 +1,16 @@
+"""What every classifier offers: classify a batch of items, in order."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence, runtime_checkable
+
+from monitor.types import Classification, ClassifyInput
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Label items as incidents (or not); one `Classification` per input, same order."""
+
+    name: str
+
+    def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]: ...

@@ -1,0 +1,139 @@
+"""The default classifier: cheap cue rules settle clear negatives, the model scores the rest.
+
+Stage 1 (`rules.py`) finds multilingual cue words; an item with no label cue at all is no
+incident and never reaches the encoder. Stage 2 (`model.py`) scores the candidates with MiniLM
+vectors plus cue counts; a label needs its tuned threshold and the false-alarm gate (an ICT
+signal and a concrete label cue). Companies, countries and language are added for every item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from monitor.types import LABELS, Classification, ClassifyInput, Evidence
+
+from classifiers import rules
+from classifiers.language import detect_language
+
+SHUTDOWN = "shutdown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the cheap stage learned of one item."""
+
+    item: ClassifyInput
+    hits: rules.CueHits
+    lang: str
+
+
+def read_item(item: ClassifyInput) -> Reading:
+    """Run the cheap stage on one item: cue counts and language."""
+    text = f"{item.title}. {item.summary}" if item.summary else item.title
+    return Reading(item=item, hits=rules.find_cues(item.title, item.summary), lang=detect_language(text, item.lang))
+
+
+def choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], hits: rules.CueHits) -> tuple[str, ...]:
+    """Keep the labels over their thresholds, behind the false-alarm gate."""
+    if not rules.passes_gate(hits):
+        return ()
+    return tuple(label for label in LABELS if scores[label] >= thresholds[label])
+
+
+def collect_evidence(labels: Sequence[str], item: ClassifyInput) -> tuple[Evidence, ...]:
+    """Quote, for each label, the sentence whose cue matched (the title when none did)."""
+    found = (rules.find_evidence(label, item.title, item.summary) for label in labels)
+    return tuple(ev or Evidence(label=label, text=item.title[:240]) for label, ev in zip(labels, found))
+
+
+@dataclass
+class Linker:
+    """Adds companies, countries and implied operators from the watchlist."""
+
+    watchlist: Any = None
+
+    def describe(self, reading: Reading, labels: tuple[str, ...], scores: Mapping[str, float]) -> Classification:
+        item = reading.item
+        companies, countries = self._companies(item), self._countries(item)
+        inferred = self._implied(countries) if SHUTDOWN in labels and not companies else ()
+        return Classification(
+            id=item.id, labels=labels, companies=companies, inferred_companies=inferred, countries=countries,
+            lang=reading.lang, scores={label: round(float(scores[label]), 4) for label in LABELS},
+            evidence=collect_evidence(labels, item),
+        )
+
+    def _companies(self, item: ClassifyInput) -> tuple[str, ...]:
+        if self.watchlist is None:
+            return ()
+        from classifiers.companies import link_companies
+
+        return link_companies(item.title, item.summary, self.watchlist).companies
+
+    def _countries(self, item: ClassifyInput) -> tuple[str, ...]:
+        from classifiers.countries import detect_countries
+
+        return detect_countries(item.title, item.summary)
+
+    def _implied(self, countries: tuple[str, ...]) -> tuple[str, ...]:
+        if self.watchlist is None:
+            return ()
+        from classifiers.companies import implied_operators
+
+        return implied_operators(countries, self.watchlist)
+
+
+@dataclass
+class RulesClassifier:
+    """Rules only: no model, no torch; for tiny installs and as a transparent baseline."""
+
+    linker: Linker = field(default_factory=Linker)
+    threshold: float = 0.5
+    name: str = "rules"
+
+    def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
+        readings = [read_item(item) for item in inputs]
+        thresholds = dict.fromkeys(LABELS, self.threshold)
+        out = []
+        for reading in readings:
+            scores = rules.rule_scores(reading.hits)
+            out.append(self.linker.describe(reading, choose_labels(scores, thresholds, reading.hits), scores))
+        return out
+
+
+@dataclass
+class CascadeClassifier:
+    """Rules settle clear negatives; the shipped model head scores the candidates."""
+
+    head: Any  # model.Head
+    encoder: Any  # model.Encoder
+    linker: Linker = field(default_factory=Linker)
+    threshold: float | None = None
+    name: str = "cascade"
+
+    def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
+        readings = [read_item(item) for item in inputs]
+        scores = [_settled_scores(r.hits) for r in readings]
+        candidates = [i for i, r in enumerate(readings) if rules.is_candidate(r.hits)]
+        for i, model_scores in zip(candidates, self._model_scores([readings[i] for i in candidates])):
+            scores[i] = model_scores
+        thresholds = self._thresholds()
+        return [self.linker.describe(r, choose_labels(s, thresholds, r.hits), s) for r, s in zip(readings, scores)]
+
+    def _model_scores(self, readings: Sequence[Reading]) -> list[dict[str, float]]:
+        from classifiers.model import feature_matrix, item_text
+
+        if not readings:
+            return []
+        vectors = self.encoder.encode([item_text(r.item.title, r.item.summary) for r in readings])
+        return self.head.scores(feature_matrix(vectors, [r.hits for r in readings]))
+
+    def _thresholds(self) -> dict[str, float]:
+        if self.threshold is not None:
+            return dict.fromkeys(LABELS, self.threshold)
+        return {label: float(self.head.thresholds[label]) for label in LABELS}
+
+
+def _settled_scores(hits: rules.CueHits) -> dict[str, float]:
+    # Settled by the cheap stage: keep the rule scores (all low) so the output stays informative.
+    return {label: min(score, 0.2) for label, score in rules.rule_scores(hits).items()}
