@@ -14,6 +14,7 @@ def main(argv: list[str]) -> None:
     for info in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
         if info.name.startswith("bench_") and (not wanted or info.name in wanted):
             print(f"== {info.name}", flush=True)
+            sys.argv = [info.name]  # each benchmark runs on its own defaults
             importlib.import_module(f"benchmarks.{info.name}").main()
 
 

@@ -170,7 +170,7 @@ class Classification:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id,
+            "id": self.id if self.id or not self.error else None,  # null when the line had no readable id
             "labels": list(self.labels),
             "companies": list(self.companies),
             "inferred_companies": list(self.inferred_companies),

@@ -64,59 +64,66 @@ def world(tmp_path):
         yield feeds, slack, smtp, settings
 
 
-def make_runtime(settings, clock):
+def make_runtime(settings, clock, classifier_factory):
     rt = build_runtime(settings, clock=clock, stream=io.StringIO())
     rt.notifiers["slack_channel"] = SlackBotNotifier(web_client(settings.slack), pacer=Pacer(sleep=lambda s: None))
+    rt.classifier_factory = classifier_factory
     return rt
 
 
-def cycle(rt):
-    return asyncio.run(run_cycle(rt)).to_json()
+async def cycle(rt):
+    return (await run_cycle(rt)).to_json()
 
 
 def test_one_alert_per_incident_then_thread_reply(world, classifier_factory):
     feeds, slack, smtp, settings = world
     clock = FrozenClock(NOW)
-    rt = make_runtime(settings, clock)
-    rt.classifier_factory = classifier_factory
-    try:
-        report = cycle(rt)
-        assert report["new_items"] == 3 and report["incidents"] == 2
-        first_posts = slack.posted
-        assert len(first_posts) == 2
-        assert all(not p.problems and p.body.get("blocks") for p in first_posts)
-        recipients = sorted(r for m in smtp.received for r in m.rcpt_tos)
-        assert recipients == ["one@ngo.test", "one@ngo.test", "two@ngo.test", "two@ngo.test"]
-        clock.advance(minutes=20)
-        again = cycle(rt)
-        assert again["new_items"] == 0 and len(slack.posted) == 2 and len(smtp.received) == 4
 
-        feeds.route("/b.xml", rss([FOLLOW_UP], NOW), etag='"b1"')
-        clock.advance(minutes=20)
-        cycle(rt)
-        replies = slack.posted[2:]
-        assert len(replies) == 1, [p.body.get("text") for p in replies]
-        shutdown_ts = next(p.reply_ts for p in first_posts if "Amhara" in p.body.get("text", ""))
-        assert replies[0].body.get("thread_ts") == shutdown_ts
-        assert len(smtp.received) == 4  # inboxes get one mail per incident
-    finally:
-        asyncio.run(rt.aclose())
+    async def scenario():
+        rt = make_runtime(settings, clock, classifier_factory)
+        try:
+            report = await cycle(rt)
+            assert report["new_items"] == 3 and report["incidents"] == 2
+            first_posts = list(slack.posted)
+            assert len(first_posts) == 2
+            assert all(not p.problems and p.body.get("blocks") for p in first_posts)
+            recipients = sorted(r for m in smtp.received for r in m.rcpt_tos)
+            assert recipients == ["one@ngo.test", "one@ngo.test", "two@ngo.test", "two@ngo.test"]
+            clock.advance(minutes=20)
+            again = await cycle(rt)
+            assert again["new_items"] == 0 and len(slack.posted) == 2 and len(smtp.received) == 4
+
+            feeds.route("/b.xml", rss([FOLLOW_UP], NOW), etag='"b1"')
+            clock.advance(minutes=20)
+            await cycle(rt)
+            replies = slack.posted[2:]
+            assert len(replies) == 1, [p.body.get("text") for p in replies]
+            shutdown_ts = next(p.reply_ts for p in first_posts if "Amhara" in p.body.get("text", ""))
+            assert replies[0].body.get("thread_ts") == shutdown_ts
+            assert len(smtp.received) == 4  # inboxes get one mail per incident
+        finally:
+            await rt.aclose()
+
+    asyncio.run(scenario())
 
 
 def test_slack_outage_delays_but_never_loses_or_doubles(world, classifier_factory):
     feeds, slack, smtp, settings = world
     clock = FrozenClock(NOW)
-    rt = make_runtime(settings, clock)
-    rt.classifier_factory = classifier_factory
-    try:
-        slack.fail_next(count=6, status=500)
-        cycle(rt)
-        assert len([p for p in slack.posted if p.status == 200]) == 0
-        for _ in range(12):  # Slack recovers; the outbox drains as its backoff comes due
-            clock.advance(minutes=10)
-            cycle(rt)
-        delivered = [p for p in slack.posted if p.status == 200]
-        assert len(delivered) == 2
-        assert len({p.body.get("text") for p in delivered}) == 2
-    finally:
-        asyncio.run(rt.aclose())
+
+    async def scenario():
+        rt = make_runtime(settings, clock, classifier_factory)
+        try:
+            slack.fail_next(count=6, status=500)
+            await cycle(rt)
+            assert not [p for p in slack.posted if p.ok]
+            for _ in range(12):  # Slack recovers; the outbox drains as its backoff comes due
+                clock.advance(minutes=10)
+                await cycle(rt)
+        finally:
+            await rt.aclose()
+
+    asyncio.run(scenario())
+    delivered = [p for p in slack.posted if p.ok]
+    assert len(delivered) == 2
+    assert len({p.body.get("text") for p in delivered}) == 2
