@@ -1,0 +1,427 @@
+"""The repository: every query of rights-monitor, each method one short transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, true, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.errors import StoreError
+from monitor.store import tables as t
+from monitor.store.migrate import open_engine
+from monitor.types import (
+    Alert,
+    Classification,
+    Delivery,
+    Incident,
+    Item,
+    RawItem,
+    SourceConfig,
+    SourceHealth,
+    Subscription,
+)
+
+NewEntry = tuple[RawItem, str, str, bool, "str | None"]  # raw, canonical_url, content_hash, alertable, lang
+DeliveryEntry = tuple[str, str, datetime, str]  # channel_kind, target, next_attempt_at, status
+ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
+
+
+class Store:
+    """The database of rights-monitor; SQLite by default, PostgreSQL by URL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open the store at `url`, migrating it to the newest schema; StoreError when unreachable."""
+        return cls(open_engine(url))
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """Return the backend's name: sqlite or postgresql."""
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """Run one transaction, wrapping driver errors in StoreError."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: {exc.__class__.__name__}: {exc}") from exc
+
+    def _insert(self, table: Table) -> Any:
+        """Return the backend's INSERT, which knows ON CONFLICT."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
+    def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], key: str) -> None:
+        """Insert `row`, or update the row that has the same `key`."""
+        stmt = self._insert(table).values(**row)
+        changes = {name: value for name, value in row.items() if name != key}
+        conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=changes))
+
+    # ------------------------------------------------------------------ sources and health
+
+    def sync_sources(self, configs: Sequence[SourceConfig]) -> None:
+        """Insert or update one row per configured source, by name."""
+        with self._tx() as conn:
+            for config in configs:
+                self._upsert(conn, t.sources, t.source_row(config), "name")
+
+    def list_sources(self) -> list[SourceConfig]:
+        """Return the stored source configurations, by name."""
+        with self._tx() as conn:
+            rows = conn.execute(select(t.sources.c.config).order_by(t.sources.c.name))
+            return [t.to_source(config) for (config,) in rows]
+
+    def get_health(self, source: str) -> SourceHealth:
+        """Return a source's health record, or a fresh one when it was never polled."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.source_health).where(t.source_health.c.source == source)).first()
+        return t.to_health(row) if row else SourceHealth(source)
+
+    def save_health(self, health: SourceHealth) -> None:
+        """Store a source's health record, replacing the previous one."""
+        with self._tx() as conn:
+            self._upsert(conn, t.source_health, t.health_row(health), "source")
+
+    def list_health(self) -> list[SourceHealth]:
+        """Return every health record, by source name."""
+        with self._tx() as conn:
+            rows = conn.execute(select(t.source_health).order_by(t.source_health.c.source))
+            return [t.to_health(row) for row in rows]
+
+    # ------------------------------------------------------------------ items
+
+    def add_items(self, source: str, entries: Sequence[NewEntry], fetched_at: datetime) -> list[Item]:
+        """Store the entries never seen before (by guid, canonical URL or content hash); return them.
+
+        Each entry is `(raw, canonical_url, content_hash, alertable, lang)`. An empty guid falls back
+        to the canonical URL, then the hash. Unique indexes decide, so racing processes agree.
+        """
+        added: list[Item] = []
+        with self._tx() as conn:
+            self._lock_items(conn)
+            for entry in entries:
+                item = _new_item(source, entry, t.to_utc(fetched_at))
+                item_id = self._insert_unseen(conn, item)
+                if item_id is not None:
+                    added.append(_with_id(item, item_id))
+        return added
+
+    def _insert_unseen(self, conn: Connection, item: Item) -> int | None:
+        """Insert an item and return its id, or None when a unique index says it was seen."""
+        values = {name: value for name, value in vars(item).items() if name != "id"}
+        stmt = self._insert(t.items).values(**values).on_conflict_do_nothing()
+        return conn.execute(stmt.returning(t.items.c.id)).scalar_one_or_none()
+
+    def _lock_items(self, conn: Connection) -> None:
+        """Make concurrent add_items queue on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
+        # Two batches sharing URLs in opposite orders would wait on each other's rows: a deadlock.
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ITEMS_LOCK_KEY})")
+
+    def get_item(self, item_id: int) -> Item | None:
+        """Return one item, or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.items).where(t.items.c.id == item_id)).first()
+        return t.to_item(row) if row else None
+
+    def unclassified_items(self, limit: int = 500) -> list[Item]:
+        """Return stored items that were never classified (a crash between store and classify)."""
+        joined = t.items.outerjoin(t.classifications, t.classifications.c.item_id == t.items.c.id)
+        query = select(t.items).select_from(joined).where(t.classifications.c.item_id.is_(None))
+        with self._tx() as conn:
+            return [t.to_item(row) for row in conn.execute(query.order_by(t.items.c.id).limit(limit))]
+
+    def save_classification(self, item_id: int, c: Classification, classifier: str, at: datetime) -> None:
+        """Store (or replace) an item's classification."""
+        row = {
+            "item_id": item_id,
+            "classifier": classifier,
+            "classified_at": at,
+            "result": t.classification_json(c),
+        }
+        with self._tx() as conn:
+            self._upsert(conn, t.classifications, row, "item_id")
+
+    def get_classification(self, item_id: int) -> Classification | None:
+        """Return an item's classification, or None."""
+        query = select(t.classifications.c.result).where(t.classifications.c.item_id == item_id)
+        with self._tx() as conn:
+            result = conn.execute(query).scalar_one_or_none()
+        return t.to_classification(result) if result is not None else None
+
+    def count_items(self, since: datetime | None = None) -> int:
+        """Count the items fetched since `since` (all when None)."""
+        query = select(func.count()).select_from(t.items)
+        if since is not None:
+            query = query.where(t.items.c.fetched_at >= since)
+        with self._tx() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def item_stats(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+        """Count items fetched in [start, end) by language ("und" when unknown) and by source."""
+        window = and_(t.items.c.fetched_at >= start, t.items.c.fetched_at < end)
+        with self._tx() as conn:
+            by_lang = _counts(conn, t.items.c.lang, window)
+            by_source = _counts(conn, t.items.c.source, window)
+        return {"by_lang": {lang or t.UNKNOWN_LANG: n for lang, n in by_lang.items()}, "by_source": by_source}
+
+    # ------------------------------------------------------------------ incidents
+
+    def save_incident(self, incident: Incident) -> Incident:
+        """Insert an incident whose id is 0 (returning it with its new id), else update it."""
+        row = t.incident_row(incident)
+        with self._tx() as conn:
+            if incident.id == 0:
+                new_id = conn.execute(
+                    t.incidents.insert().values(**row).returning(t.incidents.c.id)
+                ).scalar_one()
+                return _with_id(incident, new_id)
+            result = conn.execute(update(t.incidents).where(t.incidents.c.id == incident.id).values(**row))
+        if result.rowcount == 0:
+            raise StoreError(f"no incident {incident.id} to update")
+        return incident
+
+    def get_incident(self, incident_id: int) -> Incident | None:
+        """Return one incident, or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.incidents).where(t.incidents.c.id == incident_id)).first()
+        return t.to_incident(row) if row else None
+
+    def recent_incidents(self, since: datetime, status: str = "open") -> list[Incident]:
+        """Return incidents with `status` last seen at or after `since`, oldest first."""
+        query = select(t.incidents).where(t.incidents.c.last_seen >= since, t.incidents.c.status == status)
+        return self._incidents(query.order_by(t.incidents.c.id))
+
+    def list_incidents(
+        self, status: str | None = None, since: datetime | None = None, limit: int = 50
+    ) -> list[Incident]:
+        """Return the latest incidents, most recently seen first."""
+        query = select(t.incidents)
+        if status is not None:
+            query = query.where(t.incidents.c.status == status)
+        if since is not None:
+            query = query.where(t.incidents.c.last_seen >= since)
+        return self._incidents(
+            query.order_by(t.incidents.c.last_seen.desc(), t.incidents.c.id.desc()).limit(limit)
+        )
+
+    def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
+        """Return incidents first seen in [start, end), oldest first."""
+        window = and_(t.incidents.c.first_seen >= start, t.incidents.c.first_seen < end)
+        return self._incidents(
+            select(t.incidents).where(window).order_by(t.incidents.c.first_seen, t.incidents.c.id)
+        )
+
+    def _incidents(self, query: Any) -> list[Incident]:
+        with self._tx() as conn:
+            return [t.to_incident(row) for row in conn.execute(query)]
+
+    def link_item(self, item_id: int, incident_id: int) -> None:
+        """Record that an item reports an incident."""
+        with self._tx() as conn:
+            conn.execute(update(t.items).where(t.items.c.id == item_id).values(incident_id=incident_id))
+
+    def incident_items(self, incident_id: int) -> list[Item]:
+        """Return the items that report an incident, oldest first."""
+        query = select(t.items).where(t.items.c.incident_id == incident_id).order_by(t.items.c.id)
+        with self._tx() as conn:
+            return [t.to_item(row) for row in conn.execute(query)]
+
+    def set_incident_status(self, incident_id: int, status: str) -> bool:
+        """Set an incident's status (open | dismissed); False when there is no such incident."""
+        if status not in ("open", "dismissed"):
+            raise ValueError(f"unknown incident status {status!r} (open, dismissed)")
+        stmt = update(t.incidents).where(t.incidents.c.id == incident_id).values(status=status)
+        with self._tx() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    # ------------------------------------------------------------------ alerts and the outbox
+
+    def add_alert(self, alert: Alert, deliveries: Sequence[DeliveryEntry], route: str = "instant") -> Alert:
+        """Store an alert and its deliveries in one transaction; a repeated `new` alert returns the first."""
+        stmt = self._insert(t.alerts).values(**t.alert_row(alert, route)).on_conflict_do_nothing()
+        with self._tx() as conn:
+            alert_id = conn.execute(stmt.returning(t.alerts.c.id)).scalar_one_or_none()
+            if alert_id is None:  # the unique index on new alerts said: already there
+                return t.to_alert(conn.execute(_first_new_alert(alert)).one())
+            rows = [t.delivery_row(alert_id, entry, alert.created_at) for entry in deliveries]
+            if rows:
+                conn.execute(t.deliveries.insert(), rows)
+        return _with_id(alert, alert_id)
+
+    def alerts_for_incident(self, incident_id: int) -> list[Alert]:
+        """Return every alert of an incident, oldest first."""
+        return self._alerts(select(t.alerts).where(t.alerts.c.incident_id == incident_id))
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        """Return one alert, or None."""
+        found = self._alerts(select(t.alerts).where(t.alerts.c.id == alert_id))
+        return found[0] if found else None
+
+    def digest_alerts(self, start: datetime, end: datetime) -> list[Alert]:
+        """Return alerts routed to the digest and created in [start, end), oldest first."""
+        window = and_(t.alerts.c.created_at >= start, t.alerts.c.created_at < end)
+        return self._alerts(select(t.alerts).where(t.alerts.c.route == "digest", window))
+
+    def _alerts(self, query: Any) -> list[Alert]:
+        with self._tx() as conn:
+            return [t.to_alert(row) for row in conn.execute(query.order_by(t.alerts.c.id))]
+
+    def count_alerts_since(self, subscription: str, since: datetime, route: str = "instant") -> int:
+        """Count a subscription's alerts on `route` created at or after `since` (for daily caps)."""
+        query = select(func.count()).select_from(t.alerts)
+        query = query.where(t.alerts.c.subscription == subscription, t.alerts.c.created_at >= since)
+        with self._tx() as conn:
+            return int(conn.execute(query.where(t.alerts.c.route == route)).scalar_one())
+
+    def due_deliveries(
+        self, now: datetime, include_backoff: bool = False, limit: int = 100
+    ) -> list[Delivery]:
+        """Return deliveries due at `now` and not claimed by a worker.
+
+        `include_backoff` also returns pending ones waiting on a retry backoff; deliveries held for quiet
+        hours wait for their release time in any case.
+        """
+        d = t.deliveries.c
+        due = or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now)
+        pending = and_(d.status == "pending", true() if include_backoff else due)
+        query = select(t.deliveries).where(or_(pending, and_(d.status == "held", due)), _unclaimed(now))
+        return self._deliveries(query.limit(limit))
+
+    def deliveries_for_alert(self, alert_id: int) -> list[Delivery]:
+        """Return the deliveries of an alert."""
+        return self._deliveries(select(t.deliveries).where(t.deliveries.c.alert_id == alert_id))
+
+    def _deliveries(self, query: Any) -> list[Delivery]:
+        with self._tx() as conn:
+            return [t.to_delivery(row) for row in conn.execute(query.order_by(t.deliveries.c.id))]
+
+    def claim_delivery(self, delivery_id: int, now: datetime, lease_s: float = 300) -> bool:
+        """Lease a pending delivery to this worker for `lease_s`; False when another holds it or it is done."""
+        d = t.deliveries.c
+        stmt = update(t.deliveries).where(d.id == delivery_id, d.status.in_(("pending", "held")), _unclaimed(now))
+        with self._tx() as conn:
+            return conn.execute(stmt.values(claimed_until=now + timedelta(seconds=lease_s))).rowcount == 1
+
+    def mark_delivered(self, delivery_id: int, at: datetime, external_ref: str | None) -> None:
+        """Record a successful send (counted as an attempt)."""
+        self._finish(delivery_id, status="sent", sent_at=at, external_ref=external_ref)
+
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Record a failed attempt that is tried again at `next_attempt_at`."""
+        self._finish(delivery_id, status="pending", last_error=error, next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Record a failed attempt that is never tried again."""
+        self._finish(delivery_id, status="failed", last_error=error)
+
+    def _finish(self, delivery_id: int, **values: Any) -> None:
+        """Count an attempt, release the lease and set `values`."""
+        d = t.deliveries.c
+        stmt = update(t.deliveries).where(d.id == delivery_id)
+        with self._tx() as conn:
+            conn.execute(stmt.values(attempts=d.attempts + 1, claimed_until=None, **values))
+
+    def thread_ref(self, incident_id: int, channel_kind: str, target: str) -> str | None:
+        """Return the external ref (Slack ts) of the first sent `new` alert of an incident to a target."""
+        d, a = t.deliveries.c, t.alerts.c
+        query = (
+            select(d.external_ref)
+            .select_from(t.deliveries.join(t.alerts, a.id == d.alert_id))
+            .where(
+                a.incident_id == incident_id,
+                a.kind == "new",
+                d.channel_kind == channel_kind,
+                d.target == target,
+            )
+            .where(d.status == "sent", d.external_ref.is_not(None))
+            .order_by(d.sent_at, d.id)
+            .limit(1)
+        )
+        with self._tx() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    # ------------------------------------------------------------------ subscriptions
+
+    def upsert_subscription(self, sub: Subscription) -> None:
+        """Insert a subscription or replace the one of the same name."""
+        with self._tx() as conn:
+            self._upsert(conn, t.subscriptions, t.subscription_row(sub), "name")
+
+    def list_subscriptions(self) -> list[Subscription]:
+        """Return every subscription, by name."""
+        with self._tx() as conn:
+            rows = conn.execute(select(t.subscriptions).order_by(t.subscriptions.c.name))
+            return [t.to_subscription(row) for row in rows]
+
+    def get_subscription(self, name: str) -> Subscription | None:
+        """Return one subscription, or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.subscriptions).where(t.subscriptions.c.name == name)).first()
+        return t.to_subscription(row) if row else None
+
+    def delete_subscription(self, name: str) -> bool:
+        """Delete a subscription; False when there was none of that name."""
+        with self._tx() as conn:
+            return conn.execute(t.subscriptions.delete().where(t.subscriptions.c.name == name)).rowcount > 0
+
+
+def _new_item(source: str, entry: NewEntry, fetched_at: datetime) -> Item:
+    """Return the Item an entry becomes, before it has an id."""
+    raw, canonical_url, content_hash, alertable, lang = entry
+    return Item(
+        id=0,
+        source=source,
+        guid=raw.guid or canonical_url or content_hash,
+        url=raw.url,
+        canonical_url=canonical_url,
+        title=raw.title,
+        summary=raw.summary,
+        published=t.to_utc(raw.published) if raw.published else None,
+        fetched_at=fetched_at,
+        content_hash=content_hash,
+        lang=lang if lang is not None else raw.lang,
+        alertable=alertable,
+    )
+
+
+def _with_id(value: Any, new_id: int) -> Any:
+    """Return a copy of a frozen dataclass with its database id."""
+    return replace(value, id=new_id)
+
+
+def _counts(conn: Connection, column: Any, where: Any) -> dict[Any, int]:
+    """Return {value: rows} of one column under a condition."""
+    query = select(column, func.count()).where(where).group_by(column)
+    return {value: int(n) for value, n in conn.execute(query)}
+
+
+def _unclaimed(now: datetime) -> Any:
+    """Return the condition that no worker holds a delivery's lease at `now`."""
+    claimed = t.deliveries.c.claimed_until
+    return or_(claimed.is_(None), claimed <= now)
+
+
+def _first_new_alert(alert: Alert) -> Any:
+    """Return the query of the `new` alert already stored for the alert's incident and subscription."""
+    a = t.alerts.c
+    return select(t.alerts).where(
+        a.incident_id == alert.incident_id, a.subscription == alert.subscription, a.kind == "new"
+    )

@@ -1,0 +1,423 @@
+"""The schema of the store and how each type of monitor/types.py lies in its rows.
+
+The tables are mirrored by migrations/versions/0001_initial.py; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from monitor.types import (
+    Alert,
+    Channel,
+    Classification,
+    Delivery,
+    Evidence,
+    Incident,
+    Item,
+    QuietHours,
+    Severity,
+    SourceConfig,
+    SourceHealth,
+    Subscription,
+)
+
+# Stable constraint names, so migrations and both backends agree on them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and hand them back aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = to_utc(value)
+        # SQLite compares datetimes as text: every stored value must be naive UTC to order right.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+
+def to_utc(value: datetime) -> datetime:
+    """Return `value` in UTC; a naive datetime is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _partial(condition: str) -> dict[str, Any]:
+    """Return the dialect keywords of a partial index on both backends."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("kind", String(50), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("category", String(50), nullable=False),
+    Column("config", JSON, nullable=False),
+)
+
+source_health = Table(
+    "source_health",
+    metadata,
+    Column("source", String(200), primary_key=True),
+    Column("last_attempt", UTCDateTime),
+    Column("last_success", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("last_status", Integer),
+    Column("next_due", UTCDateTime),
+    Column("first_polled", UTCDateTime),
+    Column("etag", Text),
+    Column("last_modified", Text),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("companies", JSON, nullable=False),
+    Column("inferred_companies", JSON, nullable=False),
+    Column("countries", JSON, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False, index=True),
+    Column("source_count", Integer, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("severity_reasons", JSON, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("alertable", Boolean, nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("urls", JSON, nullable=False),
+    Column("lang", String(20)),
+    Index("ix_incidents_first_seen", "first_seen"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published", UTCDateTime),
+    Column("fetched_at", UTCDateTime, nullable=False, index=True),
+    Column("content_hash", String(128), nullable=False),
+    Column("lang", String(20)),
+    Column("alertable", Boolean, nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="SET NULL"), index=True),
+    UniqueConstraint("source", "guid"),
+    # Empty URLs and hashes say nothing about identity, so they never collide.
+    Index("uq_items_canonical_url", "canonical_url", unique=True, **_partial("canonical_url <> ''")),
+    Index("uq_items_content_hash", "content_hash", unique=True, **_partial("content_hash <> ''")),
+)
+
+classifications = Table(
+    "classifications",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("classifier", String(100), nullable=False),
+    Column("classified_at", UTCDateTime, nullable=False),
+    Column("result", JSON, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("subscription", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("route", String(20), nullable=False, server_default="instant"),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    # One `new` alert per incident and subscription, even when two workers race.
+    Index("uq_alerts_new", "incident_id", "subscription", unique=True, **_partial("kind = 'new'")),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("channel_kind", String(50), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("external_ref", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("channel_kind", String(50), nullable=False),
+    Column("targets", JSON, nullable=False),
+    Column("companies", JSON, nullable=False),
+    Column("watchlists", JSON, nullable=False),
+    Column("tickers", JSON, nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("countries", JSON, nullable=False),
+    Column("min_severity", Integer, nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("quiet_start", String(5)),
+    Column("quiet_end", String(5)),
+    Column("timezone", String(64), nullable=False),
+    Column("daily_cap", Integer),
+)
+
+
+# --------------------------------------------------------------------------- rows <-> types
+
+UNKNOWN_LANG = "und"  # BCP 47 "undetermined", for item_stats of items with no language
+
+
+def source_row(config: SourceConfig) -> dict[str, Any]:
+    """Return the sources row of a SourceConfig (all its settings go into the config column)."""
+    settings = {f.name: getattr(config, f.name) for f in fields(config)}
+    settings.update(countries=list(config.countries), options=dict(config.options))
+    return {
+        "name": config.name,
+        "kind": config.kind,
+        "url": config.url,
+        "category": config.category,
+        "config": settings,
+    }
+
+
+def to_source(config: Mapping[str, Any]) -> SourceConfig:
+    """Return the SourceConfig kept in a sources row's config column (keys it no longer has are dropped)."""
+    known = {f.name for f in fields(SourceConfig)}
+    settings = {name: value for name, value in config.items() if name in known}
+    return SourceConfig(**{**settings, "countries": tuple(settings.get("countries") or ())})
+
+
+def health_row(health: SourceHealth) -> dict[str, Any]:
+    """Return the source_health row of a SourceHealth."""
+    return asdict(health)
+
+
+def to_health(row: Row[Any]) -> SourceHealth:
+    """Return the SourceHealth of a source_health row."""
+    return SourceHealth(**row._asdict())
+
+
+def to_item(row: Row[Any]) -> Item:
+    """Return the Item of an items row."""
+    return Item(**row._asdict())
+
+
+def evidence_json(evidence: tuple[Evidence, ...]) -> list[dict[str, str]]:
+    """Return evidence as JSON-ready dicts."""
+    return [{"label": e.label, "text": e.text} for e in evidence]
+
+
+def to_evidence(data: list[Mapping[str, str]]) -> tuple[Evidence, ...]:
+    """Return evidence from its JSON form."""
+    return tuple(Evidence(label=e["label"], text=e["text"]) for e in data)
+
+
+def classification_json(c: Classification) -> dict[str, Any]:
+    """Return a Classification as JSON, scores unrounded (to_json rounds them for output)."""
+    return {
+        "id": c.id,
+        "labels": list(c.labels),
+        "companies": list(c.companies),
+        "inferred_companies": list(c.inferred_companies),
+        "countries": list(c.countries),
+        "lang": c.lang,
+        "scores": dict(c.scores),
+        "evidence": evidence_json(c.evidence),
+        "error": c.error,
+    }
+
+
+def to_classification(data: Mapping[str, Any]) -> Classification:
+    """Return the Classification of its JSON form."""
+    return Classification(
+        id=data["id"],
+        labels=tuple(data["labels"]),
+        companies=tuple(data["companies"]),
+        inferred_companies=tuple(data["inferred_companies"]),
+        countries=tuple(data["countries"]),
+        lang=data.get("lang"),
+        scores=dict(data.get("scores") or {}),
+        evidence=to_evidence(data.get("evidence") or []),
+        error=data.get("error"),
+    )
+
+
+_INCIDENT_TUPLES = (
+    "labels",
+    "companies",
+    "inferred_companies",
+    "countries",
+    "severity_reasons",
+    "sources",
+    "urls",
+)
+
+
+def incident_row(incident: Incident) -> dict[str, Any]:
+    """Return the incidents row of an Incident (without its id)."""
+    row = {name: list(getattr(incident, name)) for name in _INCIDENT_TUPLES}
+    row.update(
+        title=incident.title,
+        url=incident.url,
+        first_seen=incident.first_seen,
+        last_seen=incident.last_seen,
+        source_count=incident.source_count,
+        item_count=incident.item_count,
+        severity=int(incident.severity),
+        evidence=evidence_json(incident.evidence),
+        scores=dict(incident.scores),
+        status=incident.status,
+        alertable=incident.alertable,
+        lang=incident.lang,
+    )
+    return row
+
+
+def to_incident(row: Row[Any]) -> Incident:
+    """Return the Incident of an incidents row."""
+    data = row._asdict()
+    for name in _INCIDENT_TUPLES:
+        data[name] = tuple(data[name])
+    data["severity"] = Severity(data["severity"])
+    data["evidence"] = to_evidence(data["evidence"])
+    data["scores"] = dict(data["scores"])
+    return Incident(**data)
+
+
+def alert_row(alert: Alert, route: str) -> dict[str, Any]:
+    """Return the alerts row of an Alert (without its id)."""
+    row = asdict(alert)
+    del row["id"]
+    row.update(severity=int(alert.severity), route=route)
+    return row
+
+
+def to_alert(row: Row[Any]) -> Alert:
+    """Return the Alert of an alerts row (the route column has no field in Alert)."""
+    data = row._asdict()
+    data.pop("route", None)
+    data["severity"] = Severity(data["severity"])
+    return Alert(**data)
+
+
+def delivery_row(
+    alert_id: int, entry: tuple[str, str, datetime, str], created_at: datetime
+) -> dict[str, Any]:
+    """Return the deliveries row of one (channel_kind, target, next_attempt_at, status) entry."""
+    channel_kind, target, next_attempt_at, status = entry
+    return {
+        "alert_id": alert_id,
+        "channel_kind": channel_kind,
+        "target": target,
+        "status": status,
+        "attempts": 0,
+        "next_attempt_at": next_attempt_at,
+        "created_at": created_at,
+    }
+
+
+def to_delivery(row: Row[Any]) -> Delivery:
+    """Return the Delivery of a deliveries row (the lease column has no field in Delivery)."""
+    data = row._asdict()
+    data.pop("claimed_until", None)
+    return Delivery(**data)
+
+
+_SUBSCRIPTION_TUPLES = ("companies", "watchlists", "tickers", "labels", "countries")
+
+
+def subscription_row(sub: Subscription) -> dict[str, Any]:
+    """Return the subscriptions row of a Subscription."""
+    row = {name: list(getattr(sub, name)) for name in _SUBSCRIPTION_TUPLES}
+    quiet = sub.quiet_hours
+    row.update(
+        name=sub.name,
+        channel_kind=sub.channel.kind,
+        targets=list(sub.channel.targets),
+        min_severity=int(sub.min_severity),
+        mode=sub.mode,
+        quiet_start=quiet.start if quiet else None,
+        quiet_end=quiet.end if quiet else None,
+        timezone=sub.timezone,
+        daily_cap=sub.daily_cap,
+    )
+    return row
+
+
+def to_subscription(row: Row[Any]) -> Subscription:
+    """Return the Subscription of a subscriptions row."""
+    data = row._asdict()
+    quiet = None
+    if data["quiet_start"] is not None:
+        quiet = QuietHours(start=data["quiet_start"], end=data["quiet_end"])
+    return Subscription(
+        name=data["name"],
+        channel=Channel(kind=data["channel_kind"], targets=tuple(data["targets"])),
+        **{name: tuple(data[name]) for name in _SUBSCRIPTION_TUPLES},
+        min_severity=Severity(data["min_severity"]),
+        mode=data["mode"],
+        quiet_hours=quiet,
+        timezone=data["timezone"],
+        daily_cap=data["daily_cap"],
+    )

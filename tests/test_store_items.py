@@ -1,0 +1,214 @@
+"""Items: stored once whatever the source, found again after a crash, counted; sources and health."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from monitor.store import Store
+from monitor.types import Classification, Evidence, RawItem, SourceConfig, SourceHealth
+from tests.pgdb import BACKENDS, database_url
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    with database_url(request.param, tmp_path, migrated=True) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def store(url):
+    opened = Store.open(url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def entry(
+    n: int,
+    source: str = "amnesty",
+    url: str | None = None,
+    digest: str | None = None,
+    guid: str | None = None,
+):
+    raw = RawItem(
+        source=source,
+        title=f"Shutdown {n}",
+        url=url if url is not None else f"https://example.org/{n}?utm_source=x",
+        guid=guid if guid is not None else f"guid-{n}",
+        summary=f"Mobile data cut in region {n}",
+        published=T0 - timedelta(hours=n),
+        lang="en",
+    )
+    canonical = url if url is not None else f"https://example.org/{n}"
+    return (raw, canonical, digest or f"hash-{n}", True, None)
+
+
+def test_add_items_returns_the_stored_items_with_ids(store):
+    added = store.add_items("amnesty", [entry(1), entry(2)], fetched_at=T0)
+    assert [i.title for i in added] == ["Shutdown 1", "Shutdown 2"]
+    assert all(i.id > 0 for i in added)
+    assert store.get_item(added[0].id) == added[0]
+    assert added[0].canonical_url == "https://example.org/1"
+    assert added[0].url == "https://example.org/1?utm_source=x"
+
+
+def test_re_adding_the_same_items_returns_nothing(store):
+    store.add_items("amnesty", [entry(1), entry(2)], fetched_at=T0)
+    assert store.add_items("amnesty", [entry(1), entry(2)], fetched_at=T0 + timedelta(hours=1)) == []
+    assert store.count_items() == 2
+
+
+def test_the_same_canonical_url_from_another_source_is_not_stored_again(store):
+    store.add_items("amnesty", [entry(1)], fetched_at=T0)
+    again = entry(1, source="hrw", digest="other-hash", guid="hrw-1")
+    assert store.add_items("hrw", [again], fetched_at=T0) == []
+
+
+def test_the_same_content_hash_under_another_url_is_not_stored_again(store):
+    store.add_items("amnesty", [entry(1)], fetched_at=T0)
+    copy = entry(5, source="hrw", url="https://mirror.example.net/a", digest="hash-1")
+    assert store.add_items("hrw", [copy], fetched_at=T0) == []
+
+
+def test_duplicates_inside_one_batch_are_stored_once(store):
+    added = store.add_items("amnesty", [entry(1), entry(7, digest="hash-1")], fetched_at=T0)
+    assert [i.guid for i in added] == ["guid-1"]
+
+
+def test_items_without_url_never_collide_on_it(store):
+    added = store.add_items("amnesty", [entry(1, url=""), entry(2, url="")], fetched_at=T0)
+    assert len(added) == 2
+
+
+def test_an_empty_guid_falls_back_to_the_canonical_url(store):
+    (item,) = store.add_items("amnesty", [entry(1, guid="")], fetched_at=T0)
+    assert item.guid == "https://example.org/1"
+
+
+def test_the_given_language_and_alertable_flag_are_kept(store):
+    raw, canonical, digest, _, _ = entry(1)
+    (item,) = store.add_items("amnesty", [(raw, canonical, digest, False, "fr")], fetched_at=T0)
+    assert (item.lang, item.alertable) == ("fr", False)
+    assert store.get_item(item.id).alertable is False
+
+
+def test_datetimes_come_back_aware_in_utc(store):
+    east = timezone(timedelta(hours=3))
+    (item,) = store.add_items("amnesty", [entry(1)], fetched_at=T0.astimezone(east))
+    loaded = store.get_item(item.id)
+    assert loaded.fetched_at == T0
+    assert loaded.fetched_at.tzinfo is UTC
+    assert loaded.published.tzinfo is UTC
+
+
+def test_unclassified_items_are_found_again_after_a_crash(store, url):
+    first, second, third = store.add_items("amnesty", [entry(1), entry(2), entry(3)], fetched_at=T0)
+    store.save_classification(second.id, Classification(id=str(second.id)), "rules", T0)
+    store.close()
+    restarted = Store.open(url)
+    try:
+        assert [i.id for i in restarted.unclassified_items()] == [first.id, third.id]
+        assert [i.id for i in restarted.unclassified_items(limit=1)] == [first.id]
+    finally:
+        restarted.close()
+
+
+def test_a_classification_round_trips_every_field(store):
+    (item,) = store.add_items("amnesty", [entry(1)], fetched_at=T0)
+    c = Classification(
+        id=str(item.id),
+        labels=("shutdown",),
+        companies=("MTN Nigeria",),
+        inferred_companies=("Airtel Nigeria",),
+        countries=("NG",),
+        lang="en",
+        scores={"shutdown": 0.912345, "censorship": 0.1},
+        evidence=(Evidence("shutdown", "mobile data cut"),),
+    )
+    store.save_classification(item.id, c, "cascade", T0)
+    assert store.get_classification(item.id) == c
+    store.save_classification(item.id, Classification(id=str(item.id), error="bad"), "cascade", T0)
+    assert store.get_classification(item.id).error == "bad"
+    assert store.get_classification(item.id + 100) is None
+
+
+def test_count_items_and_item_stats_use_the_fetch_time(store):
+    store.add_items("amnesty", [entry(1), entry(2)], fetched_at=T0)
+    raw, canonical, digest, _, _ = entry(3, source="hrw")
+    undetected = (replace(raw, lang=None), canonical, digest, True, None)
+    store.add_items("hrw", [undetected], fetched_at=T0 + timedelta(days=1))
+    assert store.count_items(since=T0 + timedelta(hours=1)) == 1
+    stats = store.item_stats(T0, T0 + timedelta(days=1))
+    assert stats == {"by_lang": {"en": 2}, "by_source": {"amnesty": 2}}
+    week = store.item_stats(T0, T0 + timedelta(days=7))
+    assert week == {"by_lang": {"en": 2, "und": 1}, "by_source": {"amnesty": 2, "hrw": 1}}
+
+
+def test_health_defaults_then_round_trips(store):
+    assert store.get_health("amnesty") == SourceHealth("amnesty")
+    health = SourceHealth(
+        "amnesty",
+        last_attempt=T0,
+        last_success=T0,
+        consecutive_failures=2,
+        last_error="timeout",
+        last_status=503,
+        next_due=T0 + timedelta(minutes=30),
+        first_polled=T0 - timedelta(days=1),
+        etag='"abc"',
+        last_modified="Sun, 01 Mar 2026 12:00:00 GMT",
+    )
+    store.save_health(health)
+    store.save_health(SourceHealth("hrw"))
+    assert store.get_health("amnesty") == health
+    assert [h.source for h in store.list_health()] == ["amnesty", "hrw"]
+
+
+def test_sync_sources_upserts_by_name(store):
+    amnesty = SourceConfig(
+        "amnesty",
+        "rss",
+        "https://example.org/feed",
+        interval_s=600,
+        category="ngo",
+        lang="en",
+        countries=("NG", "ET"),
+        verified=False,
+        fetch_article=True,
+        options={"selectors": {"item": "li"}},
+    )
+    store.sync_sources([SourceConfig("amnesty", "html", "https://example.org/news")])
+    store.sync_sources([amnesty, SourceConfig("hrw", "rss", "https://hrw.example/rss")])
+    assert store.list_sources() == [amnesty, SourceConfig("hrw", "rss", "https://hrw.example/rss")]
+
+
+def test_two_stores_adding_the_same_items_at_once_store_each_once(store, url):
+    batch = [entry(n) for n in range(40)]
+    results: list[list] = []
+    barrier = threading.Barrier(2, timeout=60)  # a failing worker must not hang the other
+
+    def add(entries) -> None:
+        other = Store.open(url)
+        try:
+            barrier.wait()
+            results.append(other.add_items("amnesty", entries, fetched_at=T0))
+        finally:
+            other.close()
+
+    # opposite orders: without the store's lock each would wait on the other's rows (a deadlock)
+    workers = [threading.Thread(target=add, args=(order,)) for order in (batch, batch[::-1])]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    ids = [item.id for result in results for item in result]
+    assert len(results) == 2
+    assert len(ids) == len(set(ids)) == 40
+    assert store.count_items() == 40
