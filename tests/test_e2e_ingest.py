@@ -27,7 +27,7 @@ def feed_items(n: int) -> list[dict]:
 @pytest.fixture
 def env(tmp_path):
     settings = tmp_path / "settings.yaml"
-    settings.write_text("fetch:\n  connect_timeout_s: 2\n  read_timeout_s: 0.5\n  per_host_concurrency: 50\n"
+    settings.write_text("fetch:\n  connect_timeout_s: 2\n  read_timeout_s: 2\n  per_host_concurrency: 50\n"
                         "  global_concurrency: 64\n", encoding="utf-8")
     return {"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'monitor.db'}", "RIGHTS_MONITOR_SETTINGS": str(settings),
             "RIGHTS_MONITOR_CLASSIFIER": "rules", "RIGHTS_MONITOR_SUBSCRIPTIONS": "", "COLUMNS": "250"}
@@ -56,7 +56,7 @@ def test_200_feeds_then_304s(tmp_path, env):
 def test_bad_sources_fail_clearly_and_never_stop_the_others(tmp_path, env):
     with FeedServer() as server:
         urls = {f"good-{n}": server.route(f"/good/{n}.xml", rss(feed_items(n), NOW)) for n in range(20)}
-        urls["slow"] = server.route("/slow.xml", rss(feed_items(99), NOW), delay_s=3.0)
+        urls["slow"] = server.route("/slow.xml", rss(feed_items(99), NOW), delay_s=5.0)
         urls["broken"] = server.route("/broken.xml", "oops", status=500)
         urls["garbage"] = server.route("/garbage.xml", "this is <<< not a feed", content_type="text/plain")
         sources = write_sources(tmp_path / "sources.yaml", urls)
