@@ -78,7 +78,7 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
     if not force and health.next_due and health.next_due > now:
         return PollResult(source.name, "skipped")
     try:
-        result, raws = await _fetch_and_parse(source, rt, health)
+        result, raws = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
         log.warning("source %s failed: %s", source.name, exc)
@@ -89,6 +89,17 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
                       took_s=time.monotonic() - started, http_status=result.status)
+
+
+async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
+    """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record."""
+    try:
+        return await _fetch_and_parse(source, rt, health)
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad source must never stop the others
+        log.exception("unexpected failure polling %s", source.name)
+        raise SourceError(f"unexpected {type(exc).__name__}: {exc}") from exc
 
 
 async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):

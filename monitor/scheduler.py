@@ -17,9 +17,7 @@ OUTBOX_EVERY_S = 30
 
 async def poll_job(source: SourceConfig, rt: Runtime) -> None:
     """Poll one source when it is due (a failing source waits out its backoff), then fold what is new."""
-    result = await poll_source(source, rt, force=False)
-    if result.status == "failed":
-        log.warning("%s: %s", source.name, result.error)
+    result = await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
     if result.new_items:
         async with rt.lock:
             await asyncio.to_thread(process_new_items, rt)

@@ -1,0 +1,110 @@
+"""The flow floor: a bug in one source never stops the others; a crash before classifying loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+
+from monitor.clock import FrozenClock
+from monitor.config import load_settings
+from monitor.pipeline import poll_sources, process_new_items
+from monitor.sources import SOURCES
+from monitor.types import SourceConfig
+from monitor.wiring import build_runtime
+from tests.feedserver import FeedServer
+from tests.feeds import rss
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+ITEMS = [{"title": "Authorities order nationwide internet shutdown in Gabon during election count",
+          "summary": "Gabon Telecom and Airtel Gabon cut mobile data across the country after an order.",
+          "url": "https://news.example.org/gabon", "hours_ago": 1},
+         {"title": "Telecom regulator publishes broadband coverage statistics",
+          "summary": "Coverage rose by two points.", "url": "https://news.example.org/stats", "hours_ago": 2}]
+
+
+class ExplodingSource:
+    """A source kind with a bug: parsing raises something that is not a SourceError."""
+
+    def __init__(self, config):
+        self.config = config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config)
+
+    @classmethod
+    def validate_options(cls, options, path):
+        return None
+
+    def request_url(self):
+        return self.config.url
+
+    def parse(self, result):
+        raise KeyError("entries")
+
+
+if "exploding-test" not in SOURCES:
+    SOURCES.register("exploding-test")(ExplodingSource)
+
+
+def runtime(tmp_path, sources, **env):
+    settings = load_settings(env={"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'm.db'}",
+                                  "RIGHTS_MONITOR_CLASSIFIER": "rules", **env})
+    return build_runtime(settings, clock=FrozenClock(NOW), sources=sources)
+
+
+def test_a_buggy_source_is_a_failure_value_and_the_others_complete(tmp_path):
+    with FeedServer() as server:
+        sources = [SourceConfig("good", "rss", server.route("/good.xml", rss(ITEMS, NOW))),
+                   SourceConfig("buggy", "exploding-test", server.route("/buggy.xml", rss(ITEMS, NOW)))]
+
+        async def scenario():
+            rt = runtime(tmp_path, sources)
+            try:
+                return await poll_sources(rt.sources, rt), rt.store.get_health("buggy")
+            finally:
+                await rt.aclose()
+
+        results, health = asyncio.run(scenario())
+    by_name = {r.source: r for r in results}
+    assert by_name["good"].status == "ok" and by_name["good"].new_items == 2
+    assert by_name["buggy"].status == "failed"
+    assert "unexpected KeyError" in health.last_error and health.consecutive_failures == 1
+
+
+class CrashingClassifier:
+    name = "crashing"
+
+    def classify_many(self, inputs):
+        raise RuntimeError("killed mid-classification")
+
+
+def test_items_stored_before_a_crash_are_classified_on_restart(tmp_path, classifier_factory):
+    with FeedServer() as server:
+        sources = [SourceConfig("news", "rss", server.route("/news.xml", rss(ITEMS, NOW)))]
+
+        async def first_process():
+            rt = runtime(tmp_path, sources)
+            rt.classifier_factory = CrashingClassifier
+            try:
+                await poll_sources(rt.sources, rt)
+                with pytest.raises(RuntimeError):
+                    process_new_items(rt)
+            finally:
+                await rt.aclose()
+
+        async def restarted_process():
+            rt = runtime(tmp_path, sources)
+            rt.classifier_factory = classifier_factory
+            try:
+                report = process_new_items(rt)
+                return report, rt.store.list_incidents()
+            finally:
+                await rt.aclose()
+
+        asyncio.run(first_process())
+        report, incidents = asyncio.run(restarted_process())
+    assert report.classified == 2
+    assert len(incidents) == 1 and "shutdown" in incidents[0].labels
