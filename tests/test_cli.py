@@ -117,3 +117,22 @@ def test_digest_writes_four_files(tmp_path, env):
 def test_digest_rejects_a_bad_week(env):
     result = invoke(["digest", "--week", "2026-47"], env)
     assert result.exit_code != 0 and "week" in result.output.lower()
+
+
+def test_digest_send_emails_analysts_with_the_chart_inline(tmp_path, env):
+    from tests.smtpserver import SmtpServer
+
+    stored_incident(env)
+    with SmtpServer() as smtp:
+        mail_env = {**env, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_TLS": "none",
+                    "RIGHTS_MONITOR_DIGEST_TO": "analysts@example.org"}
+        result = invoke(["digest", "--week", "2026-W47", "--out", str(tmp_path / "d"), "--send"], mail_env)
+        assert result.exit_code == 0, result.output
+        assert "sent to 1 recipients" in result.output
+        [received] = smtp.received
+    assert received.rcpt_tos == ("analysts@example.org",)
+    message = received.message
+    assert "2026-W47" in message["Subject"]
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert parts["image/png"]["Content-ID"].strip("<>").startswith("chart")
+    assert "cid:chart" in parts["text/html"].get_content()
