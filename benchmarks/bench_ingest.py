@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.config import FetchSettings, load_settings
 from monitor.pipeline import poll_sources
 from monitor.sources.fetch import Fetcher, make_client
 from monitor.wiring import build_runtime, load_sources
-from tests.feedserver import FeedServer
 from tests.feeds import rss, write_sources
+from tests.feedserver import FeedServer
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 async def fetch_many(urls: list[str]) -> float:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
@@ -57,4 +54,4 @@ def main() -> None:
     cli(prog_name="rights-monitor")
 
 
-from monitor import commands  # noqa: E402,F401  (registers the subcommands on `cli`)
+from monitor import commands  # noqa: F401  (registers the subcommands on `cli`)

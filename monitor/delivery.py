@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from monitor.errors import DeliveryError, NotConfigured

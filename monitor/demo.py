@@ -10,11 +10,12 @@ import hashlib
 import json
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from typing import Self
 
 from monitor.types import SourceConfig
 
@@ -69,7 +70,7 @@ class DemoFeeds:
         demo = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 body = demo.documents().get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -91,7 +92,7 @@ class DemoFeeds:
 
         return Handler
 
-    def __enter__(self) -> "DemoFeeds":
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

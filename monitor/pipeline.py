@@ -10,9 +10,10 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import alerts, incidents
@@ -26,8 +27,8 @@ from monitor.sources.backoff import next_delay_s
 from monitor.types import (
     Alert,
     Classification,
-    CycleReport,
     ClassifyInput,
+    CycleReport,
     Incident,
     Item,
     PollResult,
@@ -97,7 +98,7 @@ async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: So
         return await _fetch_and_parse(source, rt, health)
     except SourceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - one bad source must never stop the others
+    except Exception as exc:
         log.exception("unexpected failure polling %s", source.name)
         raise SourceError(f"unexpected {type(exc).__name__}: {exc}") from exc
 

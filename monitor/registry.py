@@ -12,7 +12,8 @@ Built-ins register the way a plugin would:
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from monitor.errors import ConfigError
 

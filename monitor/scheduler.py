@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from monitor.pipeline import Runtime, poll_source, process_new_items
 from monitor.types import SourceConfig

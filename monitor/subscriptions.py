@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -56,7 +57,7 @@ def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscr
         raise ConfigError("expected a mapping", path=where)
     unknown = set(entry) - FIELDS
     if unknown:
-        raise ConfigError(f"unknown field {sorted(unknown)[0]!r}", path=where)
+        raise ConfigError(f"unknown field {min(unknown)!r}", path=where)
     name = str(entry.get("name") or "").strip()
     if not name:
         raise ConfigError("a subscription needs a name", path=f"{where}.name")

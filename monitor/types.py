@@ -7,9 +7,10 @@ frozen dataclass: decisions take them in and hand new ones back, they never muta
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 LABELS: tuple[str, ...] = ("surveillance", "censorship", "shutdown", "election_interference")
 
@@ -23,7 +24,7 @@ class Severity(enum.IntEnum):
     CRITICAL = 4
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls[text.strip().upper()]
         except KeyError:
@@ -309,7 +310,7 @@ class CycleReport:
     delivered: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        count = lambda status: sum(1 for r in self.results if r.status == status)  # noqa: E731
+        count = lambda status: sum(1 for r in self.results if r.status == status)
         return {
             "sources": len(self.results),
             "ok": count("ok"),

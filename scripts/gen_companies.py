@@ -1,8 +1,12 @@
 """One-off: build monitor/data/companies.yaml from shared/reference/companies.yaml."""
-import re, yaml, sys
+import re
+from pathlib import Path
+
 import pycountry
-REF = "/work/shared/reference/companies.yaml"
-OUT = "/work/main/monitor/data/companies.yaml"
+import yaml
+
+REF = "../shared/reference/companies.yaml"  # the research notes beside the repository
+OUT = str(Path(__file__).resolve().parents[1] / "monitor" / "data" / "companies.yaml")
 DISPLAY = {
  "alphabet": "Alphabet", "meta": "Meta", "apple": "Apple", "microsoft": "Microsoft", "amazon": "Amazon",
  "x_corp": "X Corp", "spacex_starlink": "SpaceX", "bytedance": "ByteDance", "telegram": "Telegram",
@@ -75,7 +79,7 @@ def _brandlike(inner):
         return False
     return pycountry.countries.get(name=inner) is None and inner not in ("China", "Russia")
 
-ref = yaml.safe_load(open(REF))
+ref = yaml.safe_load(Path(REF).read_text(encoding="utf-8"))
 names_of = {}
 for c in ref:
     names_of[c["id"]] = {n.casefold() for n in [DISPLAY[c["id"]], *c["aliases"]]}

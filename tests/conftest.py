@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,7 +36,7 @@ def require_service(name: str, host: str, port: int) -> None:
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    return FrozenClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")

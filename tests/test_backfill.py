@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.backfill import is_alertable
 
-T0 = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def test_old_items_on_first_poll_are_backfill():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.store import Store
-from monitor.types import Classification, Evidence, Incident, Severity
+from monitor.types import Evidence, Incident, Severity
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_subscribe_rejects_bad_quiet_hours(env):
 def stored_incident(env) -> int:
     store = Store.open(env["RIGHTS_MONITOR_DB"])
     try:
-        now = datetime(2026, 11, 18, 10, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 18, 10, tzinfo=UTC)
         incident = store.save_incident(Incident(
             id=0, title="Internet cut across <b>Amhara</b>", url="https://example.org/a", labels=("shutdown",),
             companies=("Ethio Telecom",), inferred_companies=(), countries=("ET",), first_seen=now, last_seen=now,

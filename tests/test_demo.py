@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 from monitor.config import load_settings
@@ -11,7 +10,7 @@ from monitor.demo import run_demo
 
 
 def test_demo_shows_incidents_alerts_and_an_update(tmp_path, monkeypatch, classifier_factory):
-    import monitor.wiring as wiring
+    from monitor import wiring
 
     monkeypatch.setattr(wiring, "classifier_factory", lambda settings, watchlist: classifier_factory)
     settings = load_settings(env={"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'demo.db'}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -16,15 +16,15 @@ import yaml
 from monitor.clock import FrozenClock
 from monitor.config import load_settings
 from monitor.pipeline import run_cycle
-from monitor.wiring import build_runtime, load_sources
+from monitor.wiring import build_runtime
 from notifiers.base import Pacer
 from notifiers.slack import SlackBotNotifier, web_client
-from tests.feedserver import FeedServer
 from tests.feeds import rss, write_sources
+from tests.feedserver import FeedServer
 from tests.slackserver import SlackServer
 from tests.smtpserver import SmtpServer
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 SHUTDOWN = {"title": "Ethiopia orders Ethio Telecom to shut down mobile internet across Amhara region",
             "summary": "Authorities ordered state operator Ethio Telecom to cut mobile data and SMS services across "
@@ -108,7 +108,7 @@ def test_one_alert_per_incident_then_thread_reply(world, classifier_factory):
 
 
 def test_slack_outage_delays_but_never_loses_or_doubles(world, classifier_factory):
-    feeds, slack, smtp, settings = world
+    _feeds, slack, _smtp, settings = world
     clock = FrozenClock(NOW)
 
     async def scenario():

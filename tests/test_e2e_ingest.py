@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from tests.feedserver import FeedServer
 from tests.feeds import rss, write_sources
+from tests.feedserver import FeedServer
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def feed_items(n: int) -> list[dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,10 +13,10 @@ from monitor.pipeline import poll_sources, process_new_items
 from monitor.sources import SOURCES
 from monitor.types import SourceConfig
 from monitor.wiring import build_runtime
-from tests.feedserver import FeedServer
 from tests.feeds import rss
+from tests.feedserver import FeedServer
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ITEMS = [{"title": "Authorities order nationwide internet shutdown in Gabon during election count",
           "summary": "Gabon Telecom and Airtel Gabon cut mobile data across the country after an order.",
           "url": "https://news.example.org/gabon", "hours_ago": 1},

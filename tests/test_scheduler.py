@@ -4,7 +4,7 @@ a failing source waits out its backoff instead of being hammered."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from monitor.clock import FrozenClock
 from monitor.config import load_settings
@@ -13,7 +13,7 @@ from monitor.types import SourceConfig
 from monitor.wiring import build_runtime
 from tests.feedserver import FeedServer
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def runtime(tmp_path, sources):

@@ -17,10 +17,9 @@ from monitor.cli import _settings, cli
 def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool) -> None:
     """Write the weekly digest as HTML, Markdown and CSV with a trend chart."""
     from monitor.clock import SystemClock
+    from monitor.digest import iso_week_bounds
     from monitor.weekly import previous_week, write_and_send
     from monitor.wiring import load_sources, open_store
-
-    from monitor.digest import iso_week_bounds
 
     settings = _settings(ctx)
     now = SystemClock().now()
