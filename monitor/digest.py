@@ -313,26 +313,11 @@ def daily_counts(d: Digest) -> dict[str, list[int]]:
 
 def render_chart(d: Digest) -> bytes:
     """Draw incidents per label per day of the week as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on a server
-    from matplotlib.figure import Figure
+    from monitor.chart import stacked_bars
 
     days = [(d.start + timedelta(days=n)).strftime("%a %d") for n in range(7)]
-    figure = Figure(figsize=(8, 3.5), dpi=100)
-    axes = figure.add_subplot()
-    bottom = [0] * 7
-    for label, counts in daily_counts(d).items():
-        axes.bar(days, counts, bottom=bottom, label=label.replace("_", " "))
-        bottom = [b + c for b, c in zip(bottom, counts)]
-    axes.set_title(f"New incidents per day, {d.week}")
-    axes.set_ylabel("incidents")
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.margins(y=0.15)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
-    out = io.BytesIO()
-    figure.savefig(out, format="png", bbox_inches="tight", metadata={"Software": None})
-    return out.getvalue()
+    series = {label.replace("_", " "): counts for label, counts in daily_counts(d).items()}
+    return stacked_bars(f"New incidents per day, {d.week}", days, series)
 
 
 # --------------------------------------------------------------------------- writing

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "transformers", "matplotlib", "sklearn", "slack_sdk", "aiosmtpd"]
+HEAVY = ["torch", "transformers", "PIL", "sklearn", "aiosmtpd"]
 
 
 def test_importing_the_cli_loads_no_heavy_library():
