@@ -6,12 +6,12 @@ and `transformers` (any Hugging Face model by name or local path). Heavy parts l
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from monitor.config import ClassifierSettings
-from monitor.registry import Registry
+from collections.abc import Callable
+from typing import Any
 
 from classifiers.base import Classifier
+from monitor.config import ClassifierSettings
+from monitor.registry import Registry
 
 CLASSIFIERS: Registry[Callable[[ClassifierSettings, Any], Classifier]] = Registry("classifier")
 

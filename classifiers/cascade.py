@@ -1,20 +1,20 @@
 """The default classifier: cheap cue rules settle clear negatives, the model scores the rest.
 
-Stage 1 (`rules.py`) finds multilingual cue words; an item with no label cue at all is no
-incident and never reaches the encoder. Stage 2 (`model.py`) scores the candidates with MiniLM
+Stage 1 (`rules.py`) finds multilingual cue words; an item that fails the false-alarm gate can
+get no label, so it is settled as no incident and never reaches the encoder. Stage 2 (`model.py`) scores the candidates with MiniLM
 vectors plus cue counts; a label needs its tuned threshold and the false-alarm gate (an ICT
 signal and a concrete label cue). Companies, countries and language are added for every item.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
-
-from monitor.types import LABELS, Classification, ClassifyInput, Evidence
+from typing import Any
 
 from classifiers import rules
 from classifiers.language import detect_language
+from monitor.types import LABELS, Classification, ClassifyInput, Evidence
 
 SHUTDOWN = "shutdown"
 
@@ -114,7 +114,8 @@ class CascadeClassifier:
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
         readings = [read_item(item) for item in inputs]
         scores = [_settled_scores(r.hits) for r in readings]
-        candidates = [i for i, r in enumerate(readings) if rules.is_candidate(r.hits)]
+        # Only items past the gate can get a label, so only they are worth the encoder's time.
+        candidates = [i for i, r in enumerate(readings) if rules.passes_gate(r.hits)]
         for i, model_scores in zip(candidates, self._model_scores([readings[i] for i in candidates])):
             scores[i] = model_scores
         thresholds = self._thresholds()

@@ -6,13 +6,13 @@ label); any other model is treated as NLI and asked, per label, whether a hypoth
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
-
-from monitor.errors import ClassifierError, ConfigError
-from monitor.types import LABELS, Classification, ClassifyInput
+from typing import Any
 
 from classifiers.cascade import Linker, read_item
+from monitor.errors import ClassifierError, ConfigError
+from monitor.types import LABELS, Classification, ClassifyInput
 
 HYPOTHESES: Mapping[str, str] = {
     "surveillance": "spyware, interception or surveillance of people through phones or internet services",
@@ -35,7 +35,7 @@ class TransformersClassifier:
     name: str = "transformers"
 
     @classmethod
-    def from_settings(cls, settings: Any, linker: Linker) -> "TransformersClassifier":
+    def from_settings(cls, settings: Any, linker: Linker) -> TransformersClassifier:
         if not settings.model:
             raise ConfigError("the transformers classifier needs `model` (a name or a local path)", path="classifier.model")
         threshold = DEFAULT_THRESHOLD if settings.threshold is None else settings.threshold

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator
-
-from monitor.types import Classification, ClassifyInput
+from typing import Any
 
 from classifiers.base import Classifier
+from monitor.types import Classification, ClassifyInput
 
 
 def classify_stream(classifier: Classifier, lines: Iterable[str], batch_size: int = 64) -> Iterator[dict[str, Any]]:

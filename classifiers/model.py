@@ -7,17 +7,19 @@ thresholds ship in `classifiers/data/head.joblib`.
 
 from __future__ import annotations
 
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
+from classifiers.rules import CueHits
 from monitor.errors import ClassifierError
 from monitor.types import LABELS
 
-from classifiers.rules import CueHits
-
 HEAD_PATH = Path(__file__).parent / "data" / "head.joblib"
-MAX_TOKENS = 128  # title and lead carry the event; longer inputs cost speed, not accuracy
+MAX_TOKENS = 32  # title and lead carry the event: CV macro-F1 0.875 at 32 tokens, 0.866 at 128; 4x faster
 BATCH = 32
 
 
@@ -32,11 +34,12 @@ class Encoder:
 
     path: str | None = None
     threads: int = 2
+    int8: bool = True  # the shipped head is trained on vectors of the int8 encoder
     _parts: tuple[Any, Any] | None = field(default=None, repr=False)
 
     def load(self) -> tuple[Any, Any]:
         if self._parts is None:
-            self._parts = _load_encoder(self.path, self.threads)
+            self._parts = _load_encoder(self.path, self.threads, self.int8)
         return self._parts
 
     def encode(self, texts: Sequence[str]) -> Any:
@@ -54,16 +57,41 @@ class Encoder:
         return out
 
 
-def _load_encoder(path: str | None, threads: int) -> tuple[Any, Any]:
+def _load_encoder(path: str | None, threads: int, int8: bool) -> tuple[Any, Any]:
     try:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         torch.set_num_threads(threads)
+        _quiet_transformers()
         where = path or _bundled_minilm()
-        return AutoTokenizer.from_pretrained(where), AutoModel.from_pretrained(where).eval()
+        model = AutoModel.from_pretrained(where).eval()
+        return AutoTokenizer.from_pretrained(where), quantize_int8(model) if int8 else model
     except (ImportError, OSError) as exc:
         raise ClassifierError(f"cannot load the sentence encoder: {exc}") from exc
+
+
+def quantize_int8(model: Any) -> Any:
+    """Make the Linear layers int8 (dynamic quantisation): half the encoder time, same CV quality."""
+    import torch
+
+    quantize = getattr(getattr(torch.ao, "quantization", None), "quantize_dynamic", None)
+    if quantize is None:
+        # A torch without eager quantisation: float vectors are close (cosine ~0.94), not identical.
+        logging.getLogger(__name__).warning("torch has no quantize_dynamic; the encoder runs in float32")
+        return model
+    with warnings.catch_warnings():
+        # Deprecated in favour of torchao (not shipped here); the warnings would pollute the CLI's stderr.
+        warnings.simplefilter("ignore")
+        return quantize(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _quiet_transformers() -> None:
+    # The weight-loading progress bar and warnings would pollute the CLI's stderr.
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
 
 
 def _bundled_minilm() -> str:

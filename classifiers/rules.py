@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
 from monitor.types import LABELS, Evidence
-
 
 
 def _latin_fold_table() -> dict[int, str]:
@@ -162,26 +163,129 @@ POLICY = [
 ]
 OTHER_SENSE = [
     r"\bgovernment shutdown\b", r"\bfederal shutdown\b", r"\bshutdown of the (us|federal) government", r"\bcongress\b.{0,60}\bshutdown", r"\bfurlough\w*",
-    r"\b(disease|epidemiolog\w*|health|genomic|wastewater|polio|flu|influenza) surveillance\b", r"\bsurveillance (epidemiolog|sanitaire|de (la )?sante)",
+    r"\b(disease|epidemiolog\w*|health|genomic|wastewater|polio|flu|influenza|pathogen|outbreak|epidemic|sentinel) surveillance\b", r"\bsurveillance (epidemiolog|sanitaire|de (la )?sante)",
     r"\bfilm (censor|classification|board)", r"\bcensor board\b", r"\bfilm certification", r"\bmovie\b.{0,40}\bcensor", r"\bcbfc\b",
     r"\bapples? (fruit|orchard|harvest|crop|growers?)", r"\borange county\b", r"\bx games\b", r"\bpegasus (airlines|hava)", r"\bhava yollari\b",
+]
+# --- Discourse: talk about a topic (advocacy, bills, papers, reports, plans) rather than an event.
+# Only a model feature: incidents are often reported through such voices too.
+DISCOURSE = [
+    r"\burg(e|es|ed|ing)\b", r"\bcalls? (on|for)\b", r"\bexplainer\b", r"\bpaper\b", r"\bbills?\b", r"\blegislat\w*", r"\blawmakers\b",
+    r"\bpropos\w*", r"\bconsultation\b", r"\bdebat\w*", r"\breview\b", r"\bplans?\b", r"\bguidelines?\b", r"\bwebinar\w*",
+    r"\bconference\b", r"\bworkshop\w*", r"\bstudy\b", r"\bsurvey\b", r"\bresearch\w*", r"\bpublish\w*", r"\breleases?\b",
+    r"\bstatistics\b", r"\brequests\b", r"\bcopyright\b", r"\bdefamation\b", r"\blawsuit\b", r"\bsuit\b", r"\bpolicy\b",
+    r"\bappel\w* a\b", r"\bprojet de loi\b", r"\brapport\b", r"\betude\b", r"\bplaidoyer\b",
+    r"\binsta\w* a\b", r"\bproyecto de ley\b", r"\binforme\b", r"\bestudio\b", r"\bpide\b",
+    r"\bprojeto de lei\b", r"\bpl\b", r"\brelatorio\b", r"\badia\b", r"\bestudo\b", r"\bpede\b",
+    r"\bзаконопроект\w*", r"\bпризыва\w*", r"\bдоклад\w*", r"\bисследовани\w*", r"\bобсужда\w*",
+    r"مشروع قانون", r"يدعو", r"تدعو", r"تقرير", r"دراسة", r"\bsheria\b", r"\bkampeni\b", r"\bmuswada\b",
 ]
 DENIAL = [r"\bfalse\b", r"\bfact.?check", r"\bdenie[sd]\b", r"\bhoax\b", r"\brumou?rs?\b", r"\bfalso\b", r"\bfaux\b", r"\bnao vai\b", r"\bопроверг\w*"]
 
 GROUPS: Mapping[str, Sequence[str]] = {
     "ict": ICT, "shutdown": SHUTDOWN, "censorship": CENSORSHIP, "surveillance": SURVEILLANCE, "election": ELECTION,
     "influence": INFLUENCE, "order": ORDER, "accident": ACCIDENT, "crime": CRIME, "business": BUSINESS,
-    "policy": POLICY, "other_sense": OTHER_SENSE, "denial": DENIAL,
+    "policy": POLICY, "other_sense": OTHER_SENSE, "denial": DENIAL, "discourse": DISCOURSE,
 }
 NEGATIVE_GROUPS = ("accident", "crime", "business", "policy", "other_sense", "denial")
 FEATURE_NAMES: tuple[str, ...] = tuple(f"{g}_{part}" for g in GROUPS for part in ("title", "body"))
 
 
 def _compile(patterns: Sequence[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    # Texts are folded to lower case first, so matching need not ignore case (which is slower).
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 COMPILED: Mapping[str, re.Pattern[str]] = {name: _compile(patterns) for name, patterns in GROUPS.items()}
+SINGLE: Mapping[str, tuple[re.Pattern[str], ...]] = {name: tuple(map(re.compile, ps)) for name, ps in GROUPS.items()}
+
+
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Name literals one of which every match of `pattern` contains (None: no such set found)."""
+    try:  # the stdlib's own parser is private, so fail soft: without literals a pattern always runs
+        from re import _constants as sre
+        from re import _parser
+
+        return _leading_literals(list(_parser.parse(pattern)), sre)
+    except (ImportError, AttributeError, re.error, TypeError):
+        return None
+
+
+def _leading_literals(items: list, sre: Any) -> tuple[str, ...] | None:
+    run = ""
+    for op, arg in items:
+        if op is sre.LITERAL:
+            run += chr(arg)
+        elif run:
+            break
+        elif op is sre.SUBPATTERN:
+            return _leading_literals(list(arg[-1]), sre)
+        elif op is sre.BRANCH:
+            found = [_leading_literals(list(alt), sre) for alt in arg[1]]
+            return None if None in found else tuple(lit for lits in found for lit in lits)
+        elif op is not sre.AT:
+            return None
+    return (run,) if run else None
+
+
+@dataclass(frozen=True)
+class CueIndex:
+    """Find cue counts fast: a literal scan picks the few patterns worth running on a text.
+
+    A pattern whose required literals are all absent cannot match, so running only the others
+    gives exactly the counts of the full alternation (see `count_disjoint`).
+    """
+
+    groups: tuple[str, ...]
+    always: Mapping[str, tuple[int, ...]]  # patterns with no required literal: always run
+    automaton: Any  # literal -> the (group, pattern index) pairs that need it
+
+    @classmethod
+    def build(cls, groups: Mapping[str, Sequence[str]]) -> CueIndex:
+        import ahocorasick  # lazy: a C extension only cue search needs
+
+        anchors = {g: [required_literals(p) for p in patterns] for g, patterns in groups.items()}
+        needing: dict[str, list[tuple[str, int]]] = {}
+        for group, literals in anchors.items():
+            for i, lits in enumerate(literals):
+                for literal in lits or ():
+                    needing.setdefault(literal, []).append((group, i))
+        automaton = ahocorasick.Automaton()
+        for literal, users in needing.items():
+            automaton.add_word(literal, tuple(users))
+        automaton.make_automaton()
+        always = {g: tuple(i for i, lits in enumerate(literals) if lits is None) for g, literals in anchors.items()}
+        return cls(groups=tuple(groups), always=always, automaton=automaton)
+
+    def counts(self, text: str) -> dict[str, int]:
+        # Words in another sense ("government shutdown", "Pegasus Hava Yollari") are blanked out
+        # first, so they never count as cues of a label.
+        text, other_senses = COMPILED["other_sense"].subn(" ", text)
+        live: dict[str, set[int]] = {g: set(self.always[g]) for g in self.groups}
+        for _, users in self.automaton.iter(text) if text else ():
+            for group, i in users:
+                live[group].add(i)
+        found = {group: self._count(group, text, live[group]) for group in self.groups}
+        return found | {"other_sense": other_senses}
+
+    def _count(self, group: str, text: str, live: set[int]) -> int:
+        spans = sorted((m.start(), i, m.end()) for i in live for m in SINGLE[group][i].finditer(text))
+        return count_disjoint(spans)
+
+
+def count_disjoint(spans: Sequence[tuple[int, int, int]]) -> int:
+    """Count matches the way one alternation would: leftmost first, earlier pattern first, no overlaps."""
+    count, end = 0, -1
+    for start, _, stop in spans:
+        if start >= end:
+            count, end = count + 1, max(stop, start + 1)
+    return count
+
+
+@lru_cache(maxsize=1)
+def cue_index() -> CueIndex:
+    """Build the shared cue index once."""
+    return CueIndex.build(GROUPS)
 
 
 def fold(text: str) -> str:
@@ -205,11 +309,8 @@ class CueHits:
 
 def find_cues(title: str, summary: str) -> CueHits:
     """Count every cue group's matches in the title and the summary."""
-    folded_title, folded_body = fold(title), fold(summary)
-    return CueHits(
-        title={g: len(p.findall(folded_title)) for g, p in COMPILED.items()},
-        body={g: len(p.findall(folded_body)) for g, p in COMPILED.items()},
-    )
+    index = cue_index()
+    return CueHits(title=index.counts(fold(title)), body=index.counts(fold(summary)))
 
 
 def negative_weight(hits: CueHits) -> int:
