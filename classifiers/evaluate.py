@@ -77,15 +77,21 @@ def _company_scores(gold_rows: Sequence[Mapping[str, Any]], predictions: Sequenc
     for row, pred in zip(gold_rows, predictions):
         if not gold_labels(row):
             continue
-        gold = {_family_key(name, watchlist) for name in row.get("companies", [])}
+        # judged on tracked companies only: a gold name outside the watchlist is no miss
+        gold = {_family_key(name, watchlist) for name in row.get("companies", []) if _tracked(name, watchlist)}
         found = {_family_key(name, watchlist) for name in pred.companies}
         tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
     return _prf((tp, fp, fn))
 
 
+def _tracked(name: str, watchlist: Any) -> bool:
+    return watchlist is None or watchlist.resolve(name) is not None
+
+
 def _family_key(name: str, watchlist: Any) -> str:
     # A subsidiary and its group are one family: MTN Nigeria for MTN Group is not a miss.
-    family = watchlist.family(name) if watchlist is not None else ()
+    company = watchlist.resolve(name) if watchlist is not None else None
+    family = watchlist.family(company.name) if company is not None else ()
     return fold(family[-1]) if family else fold(name)
 
 
