@@ -108,3 +108,33 @@ def test_items_stored_before_a_crash_are_classified_on_restart(tmp_path, classif
         report, incidents = asyncio.run(restarted_process())
     assert report.classified == 2
     assert len(incidents) == 1 and "shutdown" in incidents[0].labels
+
+
+def test_first_start_never_floods_with_backfill(tmp_path, classifier_factory):
+    import io
+
+    from monitor.pipeline import run_cycle
+
+    old = {**ITEMS[0], "hours_ago": 24 * 10, "url": "https://news.example.org/gabon-2023",
+           "title": "Authorities order nationwide internet shutdown in Gabon during the 2023 election count"}
+    recent = {"title": "Iraq orders nationwide internet shutdown during school exams",
+              "summary": "The ministry ordered operators to cut internet access across the country for exam hours.",
+              "url": "https://news.example.org/iraq-exams", "hours_ago": 1}
+    with FeedServer() as server:
+        sources = [SourceConfig("news", "rss", server.route("/news.xml", rss([old, recent], NOW)))]
+
+        async def scenario():
+            rt = runtime(tmp_path, sources)
+            rt.classifier_factory = classifier_factory
+            console = io.StringIO()
+            rt.notifiers["console"] = type(rt.notifiers["console"])(console)
+            try:
+                report = (await run_cycle(rt)).to_json()
+                return report, rt.store.list_incidents(), console.getvalue()
+            finally:
+                await rt.aclose()
+
+        report, incidents, printed = asyncio.run(scenario())
+    assert report["new_items"] == 2 and len(incidents) == 2
+    assert report["alerts"] == 1 and report["delivered"] == 1
+    assert "Iraq" in printed and "Gabon" not in printed
