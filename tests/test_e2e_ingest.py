@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from tests.feeds import rss, write_sources
+from tests.pgdb import BACKENDS, database_url
 from tests.feedserver import FeedServer
 
 NOW = datetime.now(UTC)
@@ -24,13 +25,14 @@ def feed_items(n: int) -> list[dict]:
     ]
 
 
-@pytest.fixture
-def env(tmp_path):
+@pytest.fixture(params=BACKENDS)
+def env(request, tmp_path):
     settings = tmp_path / "settings.yaml"
     settings.write_text("fetch:\n  connect_timeout_s: 2\n  read_timeout_s: 2\n  per_host_concurrency: 50\n"
                         "  global_concurrency: 64\n", encoding="utf-8")
-    return {"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'monitor.db'}", "RIGHTS_MONITOR_SETTINGS": str(settings),
-            "RIGHTS_MONITOR_CLASSIFIER": "rules", "RIGHTS_MONITOR_SUBSCRIPTIONS": "", "COLUMNS": "250"}
+    with database_url(request.param, tmp_path, migrated=False) as url:
+        yield {"RIGHTS_MONITOR_DB": url, "RIGHTS_MONITOR_SETTINGS": str(settings),
+               "RIGHTS_MONITOR_CLASSIFIER": "rules", "RIGHTS_MONITOR_SUBSCRIPTIONS": "", "COLUMNS": "250"}
 
 
 def poll(env: dict, sources) -> dict:
