@@ -38,4 +38,6 @@ def build_notifiers(settings: Settings, stream: TextIO | None = None) -> dict[st
             continue
     if stream is not None:
         built["console"] = ConsoleNotifier(stream)
+    if "slack_channel" not in built and settings.slack.webhook_url and "slack_webhook" in built:
+        built["slack_channel"] = built["slack_webhook"]  # webhook mode: no bot token, no threads
     return built

@@ -76,3 +76,9 @@ def test_importing_notifiers_stays_light():
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "[]"
+
+
+def test_slack_channel_subscriptions_fall_back_to_the_webhook_without_a_bot_token():
+    settings = Settings(slack=SlackSettings(webhook_url="https://hooks.slack.invalid/services/T/B/X"))
+    built = build_notifiers(settings)
+    assert built["slack_channel"] is built["slack_webhook"]
