@@ -51,7 +51,8 @@ CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
     "platform": _words(
         "app|apps|application|platform|platforms|messenger|messaging|users|channel|channels|"
         "blocked|block|banned|application|plateforme|messagerie|utilisateurs|bloqué|bloquée|"
-        "aplicación|aplicativo|plataforma|usuarios|usuários|bloqueo|bloqueado|bloqueio|"
+        "aplicación|aplicativo|plataforma|usuarios|usuários|bloqueo|bloqueado|bloqueio|cuentas|contas|perfiles|"
+        "perfis|publicaciones|publicações|redes sociales|rede social|red social|redes sociais|"
         "мессенджер|приложени|платформ|пользовател|блокир|заблокир|канал|تطبيق|منصة|مستخدمي|حجب|"
         "قناة|aplikasi|diblokir|pemblokiran|situs"
     ),
@@ -67,9 +68,8 @@ _WINDOW = 70  # characters of the same sentence looked at on each side of a ment
 _BEFORE = re.compile(
     r"(according to|data (?:from|by)|figures from|measurements? (?:from|by)|citing|cited by|"
     r"reported by|detected by|discovered by|identified by|attributed by|notified by|alerted by|warned by|"
-    r"notifications? (?:from|by)|told|posted (?:\w+ )?(?:on|to)|shared (?:\w+ )?on|circulated (?:\w+ )?on|"
-    r"spread (?:\w+ )?(?:on|via|through)|statement (?:on|via)|published (?:\w+ )?on|wrote on|"
-    r"unlike|rather than|as did|pressure on|also used|use of|uso del?|uso da|usage de|utilisation de|"
+    r"notifications? (?:from|by)|statement (?:on|via)|wrote on|"
+    r"unlike|rather than|as did|pressure on|also used|use of|uso del?|uso das?|uso dos?|usage de|utilisation de|"
     r"appels|selon|d'apres|segun|de acuerdo con|de acordo com|segundo|"
     r"researchers at|analysts at|experts at|security firm|researchers from|team at)"
     r"[^.;:!?]{0,25}$"
@@ -84,12 +84,36 @@ _AFTER = re.compile(
     r"dijo|afirmo|informo|a declare|a indique|disse|informou|stayed up|remained (?:up|accessible|available)|"
     r"still worked|kept working|was not affected|were not affected|unaffected)\b)"
 )
+# Posted or spread on a platform: the platform is where the content ran, not a party (outside a vote).
+_POSTED = re.compile(
+    r"(posted (?:\w+ )?(?:on|to)|shared (?:\w+ )?on|circulated (?:\w+ )?on|spread (?:\w+ )?(?:on|via|through)|"
+    r"published (?:\w+ )?on)[^.;:!?]{0,25}$"
+)
 # A person's account, page, number or message on a platform: the platform is where it happened.
-_OWNED = re.compile(r"(\b(his|her|their|my|your|our)|\w's)\s+$")
+_OWNED = re.compile(r"(\b(his|her|their|my|your|our)|\b[\w-]+'s)\s+$")
 _USER_THING = re.compile(
     r"^\s+(pages?|accounts?|posts?|profiles?|groups?|numbers?|messages?|calls?|chats?|stories)\b"
 )
 
+
+# Between two names of one list ("TikTok, Blogspot, Telegram and YouTube"): the cue before the list
+# ("also used", "spread on") speaks of every name in it.
+_SEP = r"(?:\s*[,،]\s*(?:(?:and|or|et|y|e|и|و)\s+)?|\s+(?:and|or|et|y|e|и|و)\s+)"
+_LIST_GAP = re.compile(rf"^{_SEP}(?:[\w.-]+(?:\s[\w.-]+)?{_SEP}){{0,2}}$")
+
+# "Meta removes ...", "Meta said ...": a capitalised risky name acting as a company is one.
+_ACTS = re.compile(
+    r"^\s+(said|says|removed|removes|took down|takes down|banned|bans|blocked|blocks|suspended|suspends|"
+    r"announced|announces|confirmed|complied|refused|restricted|restricts|disabled|disables)\b"
+)
+# Election disinformation: a platform through which it ran is involved, not a mere channel (labeling guide).
+_ELECTION = re.compile(r"\b(election|electoral|voters?|candidat|elecci|eleic|eleiç|выбор|pemilu)")
+_DISINFORMATION = re.compile(
+    r"\b(disinformation|misinformation|fake|deepfake|troll|inauthentic|propaganda|amplif|bots?\b|"
+    r"generated|falso|falsa|fausse|faux|desinforma|désinforma|ia\b|ai\b|фейк|дезинформ)"
+)
+# Persian writes ی and ک where Arabic writes ي and ك: fold them so one spelling matches both.
+_PERSIAN = {"ی": "ي", "ک": "ك", "ى": "ي"}
 
 # "Meta said it removed ...": a company reporting its own act takes part in it.
 _SELF_REPORT = re.compile(
@@ -101,8 +125,8 @@ _SELF_REPORT = re.compile(
 _COUNTED = re.compile(r"^\s+[a-z]+s\b")
 # Rumours spread "on WhatsApp, Facebook and Twitter": the platform is only the channel.
 _CHANNEL = re.compile(
-    r"(rumou?rs?|misinformation|messages?|posts?|videos?|photos?|images?|statements?|hate speech|fake news|"
-    r"inflammatory content|leaks?|leaked|live-?streamed|broadcast|announced|circulat\w*|spread\w*|shar\w+|post(?:ed|ing))"
+    r"(rumou?rs?|misinformation|messages?|posts?|files?|links?|lures?|videos?|photos?|images?|statements?|hate speech|fake news|"
+    r"inflammatory content|leaks?|leaked|live-?streamed|broadcast|announced|circulat\w*|spread\w*|shar\w+|post(?:ed|ing)|sent|delivered)"
     r"\b[^.;:!?]{0,30}\b(on|via|through|over|sur|en|por|no|na|в|через)\s+(\w+,?\s+(and|or|et|y|e|и)?\s*){0,3}$"
 )
 
@@ -132,7 +156,9 @@ def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLin
     places = lru_cache(maxsize=1)(lambda: detect_countries(title, summary))
     mentions = _accepted(_find(folded, _matcher(watchlist), places), folded, text)
     mentioned = _ordered(m.company.name for m in mentions)
-    involved = _ordered(m.company.name for m in mentions if _takes_part(m, folded))
+    vote = bool(_ELECTION.search(folded) and _DISINFORMATION.search(folded))
+    heads = _list_heads(mentions, folded)
+    involved = _ordered(m.company.name for m, h in zip(mentions, heads) if _takes_part(m, folded, vote, h))
     return CompanyLinks(
         companies=_most_specific(involved, watchlist),
         mentioned=mentioned,
@@ -159,6 +185,8 @@ def fold_keep_length(text: str) -> str:
 def _fold_char(ch: str) -> str:
     if ch.isascii():
         return ch.lower()
+    if ch in _PERSIAN:
+        return _PERSIAN[ch]
     bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
     if len(bare) == 1:
         return bare
@@ -304,7 +332,7 @@ def _risky_ok(mention: _Mention, folded: str, text: str, safe: set[str]) -> bool
         return False
     if mention.surface in ("three", "3") and _COUNTED.match(text[mention.end : mention.end + 30]):
         return False
-    if mention.company.id in safe:
+    if mention.company.id in safe or _ACTS.match(text[mention.end : mention.end + 30]):
         return True
     context = mention.company.require_context
     # a capital at a sentence start proves nothing ("Three operators..."), and an Arabic word has no
@@ -340,17 +368,46 @@ def _has_word(folded: str, word: str) -> bool:
 # --------------------------------------------------------------------------- involvement
 
 
-def _takes_part(mention: _Mention, folded: str) -> bool:
+def _list_heads(mentions: Sequence[_Mention], folded: str) -> list[int]:
+    """Return, for each mention, where the list it belongs to starts (its own start when alone)."""
+    heads: list[int] = []
+    for k, mention in enumerate(mentions):
+        gap = folded[mentions[k - 1].end : mention.start] if k else ""
+        joined = k and len(gap) <= 60 and _LIST_GAP.match(gap)
+        heads.append(heads[-1] if joined else mention.start)
+    return heads
+
+
+def _takes_part(mention: _Mention, folded: str, vote: bool = False, head: int | None = None) -> bool:
     """Judge one mention: a party unless its surface or the cues around it say source or reporter."""
     if mention.surface in REPORTER_SURFACES or mention.surface in DEVICE_SURFACES:
         return False
-    before = folded[max(0, mention.start - _WINDOW) : mention.start]
+    start = mention.start if head is None else head
+    before = folded[max(0, start - _WINDOW) : start]
     after = folded[mention.end : mention.end + _WINDOW]
     if _SELF_REPORT.match(after):
         return True
-    if _OWNED.search(before) or _USER_THING.match(after):
+    if not vote and (_owned(before) or _USER_THING.match(after)):
         return False
-    return not (_BEFORE.search(before) or _AFTER.search(after) or _CHANNEL.search(before))
+    return not (_BEFORE.search(before) or _AFTER.search(after) or (not vote and _channel(before)))
+
+
+def _channel(before: str) -> bool:
+    return bool(_CHANNEL.search(before) or _POSTED.search(before))
+
+
+def _owned(before: str) -> bool:
+    """True after 'his' or 'Tay's', not after 'Qatar's' (a place's possessive names a nationality)."""
+    found = _OWNED.search(before)
+    if found is None:
+        return False
+    owner = found.group(1)
+    return not owner.endswith("'s") or not _is_place(owner[:-2])
+
+
+@lru_cache(maxsize=1024)
+def _is_place(word: str) -> bool:
+    return bool(detect_countries(word.title(), ""))
 
 
 def _most_specific(names: Sequence[str], watchlist: Watchlist) -> tuple[str, ...]:

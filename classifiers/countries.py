@@ -33,7 +33,23 @@ _NATIONALITY_OF = re.compile(
     r"spyware|surveillance (?:firm|company|vendor)|tech(?:nology)? (?:firm|company|giant)|giant|startup|"
     r"outlet|newspaper|daily|broadcaster|news agency|media group|hersteller|herstellers|entreprise|société|"
     r"empresa|fabricante|компани\w*|производител\w*|شركة|equipment|tools?|technology|software|spying|spy|"
-    r"intelligence|hackers?)\b)"
+    r"intelligence|hackers?|subsidiary|subsidiaries|filial|filiale|unit|arm|branch)\b|"
+    r"-?\s?(language|speaking)\b|(\w+[\s-]+)?or\s+\w+-language\b)"
+)
+# "Qatar's Ooredoo", "South Korea's Miru Systems": a possessive naming whose company or outlet it is;
+# a state body ("Nigeria's Defence Intelligence Agency") keeps its country.
+_STATE_WORDS = (
+    "Ministry|Minister|Government|President|Prime|Supreme|Constitutional|High|Federal|National|Central|"
+    "Defen[cs]e|Interior|Electoral|Election|Parliament|Senate|Court|Army|Armed|Military|Police|"
+    "Communications?|Telecommunications?|Information|Internet|Cyber|State|Security|Intelligence|Digital|"
+    "Media|Regulatory|Independent|General|Justice|Attorney|Public|Department|Office|Agency|Authority|"
+    "Commission|Council|Foreign|Home|Capital|Northern|Southern|Eastern|Western|North|South|East|West"
+)
+_OWNER_OF = re.compile(rf"^['’]s\s+(?!(?:{_STATE_WORDS})\b)[A-Z][\w&.-]+")
+# "like Iran and Russia", "followed by Syria": a comparison, not where the incident is.
+_COMPARED = re.compile(
+    r"\b(like|unlike|such as|including countries such as|compared (?:with|to)|followed by|similar to|as in|"
+    r"comme|como|wie)\s+((the\s+)?[A-Z][\w'’-]*(\s+[A-Z][\w'’-]*)?,?\s+(and\s+|or\s+)?){0,4}$"
 )
 
 
@@ -106,6 +122,8 @@ def _accept(text: str, folded: str, start: int, end: int, name: _Name) -> bool:
     if name.cased and not text[start].isupper():
         return False
     rest = folded[end:].lstrip("'’")
+    if _OWNER_OF.match(text[end : end + 60]) or _COMPARED.search(text[max(0, start - 80) : start]):
+        return False
     return not (_BASED.match(rest) or (name.demonym and _NATIONALITY_OF.match(rest)))
 
 
