@@ -17,6 +17,7 @@ from classifiers.language import detect_language
 from monitor.types import LABELS, Classification, ClassifyInput, Evidence
 
 SHUTDOWN = "shutdown"
+INCIDENT = "incident"  # the model head on all labels pooled (model.INCIDENT, without importing numpy)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ def read_item(item: ClassifyInput) -> Reading:
 
 
 def choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], hits: rules.CueHits) -> tuple[str, ...]:
-    """Keep the labels over their thresholds, behind the false-alarm gate."""
-    if not rules.passes_gate(hits):
+    """Keep the labels over their thresholds, behind the rule gate and the model's incident gate."""
+    if not rules.passes_gate(hits) or scores.get(INCIDENT, 1.0) < thresholds.get(INCIDENT, 0.0):
         return ()
     return tuple(label for label in LABELS if scores[label] >= thresholds[label])
 
@@ -73,7 +74,7 @@ class Linker:
     def _countries(self, item: ClassifyInput) -> tuple[str, ...]:
         from classifiers.countries import detect_countries
 
-        return detect_countries(item.title, item.summary)
+        return detect_countries(item.title, item.summary, self.watchlist)
 
     def _implied(self, countries: tuple[str, ...]) -> tuple[str, ...]:
         if self.watchlist is None:
@@ -130,9 +131,11 @@ class CascadeClassifier:
         return self.head.scores(feature_matrix(vectors, [r.hits for r in readings]))
 
     def _thresholds(self) -> dict[str, float]:
+        # A configured threshold replaces the label thresholds; the incident gate stays as trained.
+        gate = {INCIDENT: float(self.head.thresholds[INCIDENT])} if INCIDENT in self.head.thresholds else {}
         if self.threshold is not None:
-            return dict.fromkeys(LABELS, self.threshold)
-        return {label: float(self.head.thresholds[label]) for label in LABELS}
+            return dict.fromkeys(LABELS, self.threshold) | gate
+        return {label: float(self.head.thresholds[label]) for label in LABELS} | gate
 
 
 def _settled_scores(hits: rules.CueHits) -> dict[str, float]:

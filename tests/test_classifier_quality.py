@@ -47,9 +47,8 @@ def cascade_result(cascade, heldout_rows, watchlist):
 
 def test_cascade_holds_its_quality_floors(cascade_result):
     assert cascade_result["macro_f1"] >= 0.85
-    # Honest measured value (4 of 45 negatives) of the int8 head chosen by CV alone (CV: 8.8%);
-    # the former 0.05 relied on cues tuned on held-out items.
-    assert cascade_result["false_alarm_rate"] <= 0.09
+    # Measured 2 of 45 negatives (4.4%) with the incident gate head chosen by CV alone (CV: 5.1%).
+    assert cascade_result["false_alarm_rate"] <= 0.05
     assert cascade_result["languages"]["non_en"]["macro_f1"] >= 0.80
     assert all(cascade_result["labels"][label]["f1"] >= 0.7 for label in LABELS)
 
