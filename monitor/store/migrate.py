@@ -54,10 +54,26 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own BEGIN handling breaks SAVEPOINT and deferred locking; SQLAlchemy's recipe.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any, attempts: int = 100) -> None:
+    """Set WAL mode; SQLite answers "locked" at once, without its busy handler, while another process
+    switches a new file, so wait for that here (a few ms in practice)."""
+    import sqlite3
+    import time
+
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _begin_immediate(connection: Connection) -> None:
