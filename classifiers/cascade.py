@@ -42,6 +42,19 @@ def choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], 
     return tuple(label for label in LABELS if scores[label] >= thresholds[label])
 
 
+def decision_scores(
+    scores: Mapping[str, float], thresholds: Mapping[str, float], labels: Sequence[str]
+) -> dict[str, float]:
+    """Rescale each label's score so that its threshold sits at 0.5: a label is given exactly when its score is
+    at least 0.5 (a label held back by a gate reads just under 0.5), whatever each head's own threshold."""
+    out = {}
+    for label in LABELS:
+        score, threshold = float(scores[label]), min(max(float(thresholds[label]), 1e-6), 1 - 1e-6)
+        scaled = 0.5 * score / threshold if score < threshold else 0.5 + 0.5 * (score - threshold) / (1 - threshold)
+        out[label] = scaled if label in labels else min(scaled, 0.499)
+    return out
+
+
 def collect_evidence(labels: Sequence[str], item: ClassifyInput) -> tuple[Evidence, ...]:
     """Quote, for each label, the sentence whose cue matched (the title when none did)."""
     found = (rules.find_evidence(label, item.title, item.summary) for label in labels)
@@ -98,7 +111,8 @@ class RulesClassifier:
         out = []
         for reading in readings:
             scores = rules.rule_scores(reading.hits)
-            out.append(self.linker.describe(reading, choose_labels(scores, thresholds, reading.hits), scores))
+            labels = choose_labels(scores, thresholds, reading.hits)
+            out.append(self.linker.describe(reading, labels, decision_scores(scores, thresholds, labels)))
         return out
 
 
@@ -120,7 +134,11 @@ class CascadeClassifier:
         for i, model_scores in zip(candidates, self._model_scores([readings[i] for i in candidates])):
             scores[i] = model_scores
         thresholds = self._thresholds()
-        return [self.linker.describe(r, choose_labels(s, thresholds, r.hits), s) for r, s in zip(readings, scores)]
+        return [self._describe(r, s, thresholds) for r, s in zip(readings, scores)]
+
+    def _describe(self, reading: Reading, scores: Mapping[str, float], thresholds: Mapping[str, float]):
+        labels = choose_labels(scores, thresholds, reading.hits)
+        return self.linker.describe(reading, labels, decision_scores(scores, thresholds, labels))
 
     def _model_scores(self, readings: Sequence[Reading]) -> list[dict[str, float]]:
         from classifiers.model import feature_matrix, item_text

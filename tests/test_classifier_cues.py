@@ -107,3 +107,16 @@ def test_loading_the_encoder_silences_transformers_progress_and_warnings():
 
     _quiet_transformers()
     assert logging.get_verbosity() == logging.ERROR and not logging.is_progress_bar_enabled()
+
+
+def test_decision_scores_put_every_threshold_at_one_half():
+    from classifiers.cascade import decision_scores
+    from monitor.types import LABELS
+
+    thresholds = dict(zip(LABELS, (0.2, 0.6, 0.35, 0.9)))
+    raw = dict(zip(LABELS, (0.2, 0.3, 0.8, 0.95)))
+    out = decision_scores(raw, thresholds, labels=("surveillance", "shutdown"))
+    assert out["surveillance"] == 0.5 and out["censorship"] == 0.25
+    assert 0.5 < out["shutdown"] <= 1.0
+    assert out["election_interference"] == 0.499  # over its threshold but held back by a gate
+    assert all(0.0 <= v <= 1.0 for v in out.values())

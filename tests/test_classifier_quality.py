@@ -101,3 +101,8 @@ def test_company_families_count_a_subsidiary_as_its_group(watchlist):
     gold = [{"id": "1", "labels": ["shutdown"], "companies": ["MTN Group"], "lang": "en"}]
     found = [Classification(id="1", labels=("shutdown",), companies=("mtn nigeria",))]
     assert evaluate(gold, found, watchlist)["companies"]["precision"] == 1.0
+
+
+def test_a_label_is_given_exactly_when_its_score_reaches_one_half(cascade, heldout_rows):
+    for row in cascade.classify_many(_inputs(heldout_rows)):
+        assert set(row.labels) == {label for label, score in row.scores.items() if score >= 0.5}, row.id
