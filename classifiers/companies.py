@@ -50,7 +50,8 @@ CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
     ),
     "platform": _words(
         "app|apps|application|platform|platforms|messenger|messaging|users|channel|channels|"
-        "blocked|block|banned|application|plateforme|messagerie|utilisateurs|bloqué|bloquée|"
+        "blocked|block|blocks|blocking|banned|restricted|restricts|throttled|throttling|"
+        "social media|social network|accounts|posts|tweets|application|plateforme|messagerie|utilisateurs|bloqué|bloquée|"
         "aplicación|aplicativo|plataforma|usuarios|usuários|bloqueo|bloqueado|bloqueio|cuentas|contas|perfiles|"
         "perfis|publicaciones|publicações|redes sociales|rede social|red social|redes sociais|"
         "мессенджер|приложени|платформ|пользовател|блокир|заблокир|канал|تطبيق|منصة|مستخدمي|حجب|"

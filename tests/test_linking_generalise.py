@@ -105,3 +105,15 @@ def test_a_language_adjective_is_not_a_place():
 def test_a_government_body_keeps_its_country():
     found = detect_countries("Spyware bought", "Nigeria's Defence Intelligence Agency obtained a system.")
     assert found == ("NG",)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        ("Tanzania blocks X nationwide after protests",
+         "Monitors confirmed that X was restricted on all major networks after a government order.", ("X Corp",)),
+        ("Generation X voters turn to podcasts", "A survey of listening habits among people in their fifties.", ()),
+    ],
+)
+def test_the_x_platform_is_known_by_what_is_done_to_it(wl, title, summary, expected):
+    assert link_companies(title, summary, wl).companies == expected
