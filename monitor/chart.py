@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 WIDTH, HEIGHT = 820, 340
 PLOT = (60, 40, 620, 290)  # left, top, right, bottom of the bar area
@@ -38,7 +38,7 @@ def nice_ticks(top: int, count: int = 5) -> list[int]:
 
 
 def _y(value: float, top: int) -> float:
-    left, upper, right, bottom = PLOT
+    _, upper, _, bottom = PLOT
     return bottom - (bottom - upper) * value / max(nice_ticks(top)[-1], 1)
 
 

@@ -14,6 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+pytest_plugins = ["tests.pgdb"]  # the `store_url` and `store` fixtures of the repository tests
+
 REQUIRE_SERVICES = os.environ.get("RIGHTS_MONITOR_REQUIRE_SERVICES") == "1"
 
 

@@ -101,3 +101,25 @@ def database_url(backend: str, tmp_path: Path, migrated: bool = False) -> Iterat
         return
     with fresh_database(migrated) as url:
         yield url
+
+
+# Fixtures for repository tests (registered for every test module through conftest's pytest_plugins).
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path) -> Iterator[str]:
+    """A migrated store URL, once on SQLite and once on PostgreSQL."""
+    with database_url(request.param, tmp_path, migrated=True) as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def store(store_url):
+    """An open Store on `store_url`, closed after the test."""
+    from monitor.store import Store
+
+    opened = Store.open(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from tests.feeds import rss, write_sources
-from tests.pgdb import BACKENDS, database_url
 from tests.feedserver import FeedServer
+from tests.pgdb import BACKENDS, database_url
 
 NOW = datetime.now(UTC)
 

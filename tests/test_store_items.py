@@ -6,28 +6,10 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
-
 from monitor.store import Store
 from monitor.types import Classification, Evidence, RawItem, SourceConfig, SourceHealth
-from tests.pgdb import BACKENDS, database_url
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request, tmp_path):
-    with database_url(request.param, tmp_path, migrated=True) as fresh:
-        yield fresh
-
-
-@pytest.fixture
-def store(url):
-    opened = Store.open(url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def entry(
@@ -108,11 +90,11 @@ def test_datetimes_come_back_aware_in_utc(store):
     assert loaded.published.tzinfo is UTC
 
 
-def test_unclassified_items_are_found_again_after_a_crash(store, url):
+def test_unclassified_items_are_found_again_after_a_crash(store, store_url):
     first, second, third = store.add_items("amnesty", [entry(1), entry(2), entry(3)], fetched_at=T0)
     store.save_classification(second.id, Classification(id=str(second.id)), "rules", T0)
     store.close()
-    restarted = Store.open(url)
+    restarted = Store.open(store_url)
     try:
         assert [i.id for i in restarted.unclassified_items()] == [first.id, third.id]
         assert [i.id for i in restarted.unclassified_items(limit=1)] == [first.id]
@@ -189,13 +171,13 @@ def test_sync_sources_upserts_by_name(store):
     assert store.list_sources() == [amnesty, SourceConfig("hrw", "rss", "https://hrw.example/rss")]
 
 
-def test_two_stores_adding_the_same_items_at_once_store_each_once(store, url):
+def test_two_stores_adding_the_same_items_at_once_store_each_once(store, store_url):
     batch = [entry(n) for n in range(40)]
     results: list[list] = []
     barrier = threading.Barrier(2, timeout=60)  # a failing worker must not hang the other
 
     def add(entries) -> None:
-        other = Store.open(url)
+        other = Store.open(store_url)
         try:
             barrier.wait()
             results.append(other.add_items("amnesty", entries, fetched_at=T0))

@@ -9,24 +9,8 @@ import pytest
 
 from monitor.store import Store
 from monitor.types import Alert, Incident, Severity
-from tests.pgdb import BACKENDS, database_url
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request, tmp_path):
-    with database_url(request.param, tmp_path, migrated=True) as fresh:
-        yield fresh
-
-
-@pytest.fixture
-def store(url):
-    opened = Store.open(url)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
@@ -82,12 +66,12 @@ def test_updates_and_other_subscriptions_are_separate_alerts(store, incident_id)
     assert kinds == [("investors", "new"), ("investors", "update"), ("investors", "update"), ("ngo", "new")]
 
 
-def test_racing_workers_raise_one_new_alert(store, url, incident_id):
+def test_racing_workers_raise_one_new_alert(store, store_url, incident_id):
     barrier = threading.Barrier(2, timeout=60)  # a failing worker must not hang the other
     results: list[Alert] = []
 
     def raise_alert() -> None:
-        other = Store.open(url)
+        other = Store.open(store_url)
         try:
             barrier.wait()
             results.append(other.add_alert(alert(incident_id), [slack()]))
