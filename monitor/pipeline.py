@@ -234,7 +234,7 @@ def _host(item: Item) -> str:
 def _queue_alerts(incident: Incident, rt: Runtime) -> int:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
-    subscriptions = rt.store.list_subscriptions()
+    subscriptions = in_slack_mode(rt.store.list_subscriptions(), rt.settings.slack)
     # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
     sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)
@@ -244,6 +244,17 @@ def _queue_alerts(incident: Incident, rt: Runtime) -> int:
         rows = _delivery_rows(decision, by_name[decision.alert.subscription])
         rt.store.add_alert(decision.alert, rows, route=decision.route)
     return len(decisions)
+
+
+def in_slack_mode(subscriptions: Sequence[Any], slack: Any) -> list[Any]:
+    """Without a bot token, Slack channel subscriptions go through the webhook: no threads, throttled updates."""
+    if slack.bot_token or not slack.webhook_url:
+        return list(subscriptions)
+    return [
+        dataclasses.replace(s, channel=dataclasses.replace(s.channel, kind="slack_webhook"))
+        if s.channel.kind == "slack_channel" else s
+        for s in subscriptions
+    ]
 
 
 def _delivery_rows(decision, subscription) -> list[tuple[str, str, Any, str]]:

@@ -138,3 +138,14 @@ def test_first_start_never_floods_with_backfill(tmp_path, classifier_factory):
     assert report["new_items"] == 2 and len(incidents) == 2
     assert report["alerts"] == 1 and report["delivered"] == 1
     assert "Iraq" in printed and "Gabon" not in printed
+
+
+def test_slack_channels_use_the_webhook_when_there_is_no_bot_token():
+    from monitor.config import SlackSettings
+    from monitor.pipeline import in_slack_mode
+    from monitor.types import Channel, Subscription
+
+    subs = [Subscription("team", Channel("slack_channel", ("C1",))), Subscription("ngo", Channel("email", ("a@b.org",)))]
+    webhook_only = in_slack_mode(subs, SlackSettings(webhook_url="https://hooks.example/services/T/B/X"))
+    assert [s.channel.kind for s in webhook_only] == ["slack_webhook", "email"]
+    assert in_slack_mode(subs, SlackSettings(bot_token="xoxb-1", webhook_url="https://hooks.example/x")) == subs
