@@ -74,6 +74,7 @@ SHUTDOWN = [
     r"\bшатдаун", r"\bограничи\w* (мобильн\w* )?(интернет|связ)", r"\bбез (стабильной )?(мобильной )?(связи|интернета)",
     r"قطع\w* (خدم\w* )?(ال)?(إنترنت|انترنت|اتصالات)", r"انقطاع\w* (خدم\w* )?(ال)?(إنترنت|انترنت)", r"مقطوع", r"تعطل\w* (ال)?(إنترنت|انترنت)", r"تنقطع عن الإنترنت",
     r"(ال)?(إنترنت|انترنت).{0,20}(مقطوع|قطع)", r"عودة .{0,20}(الإنترنت|الهواتف)",
+    r"(إبطاء|تقييد|تعطيل|قطع)\w* (خدم\w* )?(ال)?(إنترنت|انترنت|اتصالات)", r"(ال)?(إنترنت|انترنت).{0,20}(إبطاء|تقييد)",
     r"इंटरनेट (सेवा )?बंद", r"नेटबंदी", r"اینترنت.{0,30}قطع", r"قطع.{0,20}اینترنت", r"سروس بند", r"انٹرنیٹ.{0,20}بند",
     r"\binternet (kesinti|erisim)", r"\binternet (diputus|dimatikan|dibatasi)", r"\bkata(a)? intaneti\b", r"\bkuzima intaneti\b",
     r"\binternet ab(geschaltet|schalten|\b)", r"\bschaltet das internet ab", r"ኢንተርኔት.{0,40}ተቋር",
@@ -82,11 +83,13 @@ CENSORSHIP = [
     r"\bblock(s|ed|ing)?\b", r"\bbann?(ed|ing|s)?\b", r"\bcensor\w*", r"\btake ?downs?\b", r"\btaken down\b", r"\bremov(e|ed|al|ing)\b.{0,60}\b(order|request|government|authorit|court|ministry|regulator)",
     r"\b(order|request|demand)\w*.{0,60}\bremov", r"\bgeo-?(block|restrict)", r"\bwithh[oe]ld", r"\binaccessible\b",
     r"\brestrict(ed|s|ing)? access", r"\bkeyword filter", r"\bdelist", r"\bpull(s|ed)? .{0,40}\bapps?\b", r"\bapps?\b.{0,40}\bpulled\b", r"\bremov\w* .{0,40}\bapp store", r"\bpulled from\b.{0,20}\bstore",
+    r"\b(remov|pull|delet|drop|tak)\w* .{0,50}\b(app store|play store|google play|app ?gallery)", r"\bthrottl\w* .{0,30}\b(twitter|x|youtube|facebook|telegram|whatsapp|instagram|tiktok|signal|platform)",
     r"\bbloqu\w*", r"\bblocage\w*", r"\bcensur\w*", r"\binterdi\w*", r"\bretir\w*.{0,40}\b(demande|ordre|gouvernement)", r"\bsuspend\w*.{0,30}\b(reseaux sociaux|facebook|whatsapp|twitter|tiktok|x)\b",
     r"\bbloque\w*", r"\bcensura\w*", r"\brestring\w*", r"\bprohib\w*", r"\belimin\w*.{0,40}(orden|peticion|gobierno)", r"\bsuspender?\b.{0,30}\b(whatsapp|telegram|x|twitter|redes)",
     r"\bbloqueio", r"\bbloquear\w*", r"\bsuspens\w*.{0,30}\b(whatsapp|telegram|x|twitter|rede)", r"\bderrubad",
     r"\bблокир\w*", r"\bзаблокир\w*", r"\bблокировк\w*", r"\bограничи\w*( доступ)?", r"\bцензур\w*", r"\bзапрет\w*", r"\bудал\w*.{0,40}(требовани|по запросу)",
     r"حجب", r"حظر", r"يحذف", r"حذف", r"بطلب حكومي", r"رقابة", r"إغلاق .{0,20}(موقع|حساب|قناة)",
+    r"تقييد", r"إبطاء", r"(إزالة|أزال|تزيل|يزيل).{0,40}(بطلب|طلب|أمر)", r"منع .{0,20}(الوصول|تطبيق|موقع)",
     r"\berisim engel\w*", r"\bengellendi\b", r"\bblokir\w*", r"\bdiblokir\b", r"\bgesperrt\b",
 ]
 SURVEILLANCE = [

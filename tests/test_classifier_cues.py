@@ -120,3 +120,16 @@ def test_decision_scores_put_every_threshold_at_one_half():
     assert 0.5 < out["shutdown"] <= 1.0
     assert out["election_interference"] == 0.499  # over its threshold but held back by a gate
     assert all(0.0 <= v <= 1.0 for v in out.values())
+
+
+@pytest.mark.parametrize(
+    ("title", "group"),
+    [
+        ("Store drops news app from Google Play after ministry demand", "censorship"),
+        ("Regulator throttles Telegram nationwide", "censorship"),
+        ("الحكومة تفرض تقييد الوصول إلى منصة للتواصل", "censorship"),
+        ("السلطات تأمر بإبطاء الإنترنت في الإقليم", "shutdown"),
+    ],
+)
+def test_app_store_removals_single_platform_throttling_and_arabic_restrictions_are_label_cues(title, group):
+    assert rules.find_cues(title, "").count(group) > 0
