@@ -64,7 +64,7 @@ def match_incident(
     """Return the open incident of the last `window` that reports the same event, or None."""
     best: tuple[float, Incident] | None = None
     for incident in recent:
-        if not _is_open(incident, now, window) or not _shares_subject(candidate, incident):
+        if not _is_recent(incident, now, window) or not _shares_subject(candidate, incident):
             continue
         score = same_event_score(candidate, incident)
         if score > 0 and (best is None or score > best[0]):
@@ -129,8 +129,9 @@ def merge_report(incident: Incident, candidate: Incident, now: datetime) -> Inci
 # --------------------------------------------------------------------------- matching rules
 
 
-def _is_open(incident: Incident, now: datetime, window: timedelta) -> bool:
-    return incident.status == "open" and incident.last_seen >= now - window
+def _is_recent(incident: Incident, now: datetime, window: timedelta) -> bool:
+    # a dismissed incident still absorbs later reports of its event, so they stay quiet with it
+    return incident.last_seen >= now - window
 
 
 def _shares_subject(a: Incident, b: Incident) -> bool:

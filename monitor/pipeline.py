@@ -218,7 +218,8 @@ def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Inciden
     candidate = incidents.incident_from_report(item, cls, _host(item), now)
     since = now - timedelta(days=rt.settings.incident_window_days)
     window = timedelta(days=rt.settings.incident_window_days)
-    match = incidents.match_incident(candidate, rt.store.recent_incidents(since), now, window=window)
+    recent = rt.store.recent_incidents(since, status=None)  # dismissed ones too: their reports stay quiet
+    match = incidents.match_incident(candidate, recent, now, window=window)
     merged = incidents.merge_report(match, candidate, now) if match else candidate
     severity, reasons = alerts.score_severity(merged)
     saved = rt.store.save_incident(dataclasses.replace(merged, severity=severity, severity_reasons=reasons))

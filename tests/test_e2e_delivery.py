@@ -127,3 +127,26 @@ def test_slack_outage_delays_but_never_loses_or_doubles(world, classifier_factor
     delivered = [p for p in slack.posted if p.ok]
     assert len(delivered) == 2
     assert len({p.body.get("text") for p in delivered}) == 2
+
+
+def test_a_dismissed_incident_stays_quiet_when_more_outlets_report_it(world, classifier_factory):
+    feeds, slack, _smtp, settings = world
+    clock = FrozenClock(NOW)
+
+    async def scenario():
+        rt = make_runtime(settings, clock, classifier_factory)
+        try:
+            await cycle(rt)
+            amhara = next(i for i in rt.store.list_incidents() if "Amhara" in i.title)
+            assert rt.store.set_incident_status(amhara.id, "dismissed")
+            feeds.route("/b.xml", rss([FOLLOW_UP], NOW), etag='"b1"')
+            clock.advance(minutes=20)
+            report = await cycle(rt)
+            return report, rt.store.get_incident(amhara.id), len(rt.store.list_incidents())
+        finally:
+            await rt.aclose()
+
+    report, amhara, count = asyncio.run(scenario())
+    assert report["new_items"] == 1 and report["alerts"] == 0
+    assert amhara.status == "dismissed" and amhara.source_count == 2
+    assert count == 2 and len(slack.posted) == 2

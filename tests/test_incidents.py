@@ -89,11 +89,19 @@ def test_unrelated_headline_of_same_subject_is_a_new_incident():
     assert match_incident(candidate, [open_one], NOW) is None
 
 
-def test_old_or_dismissed_incidents_are_closed():
+def test_old_incidents_are_closed():
     title = "Nigeria shuts down internet in Lagos amid protests"
     old = stored(report(title), last_seen=NOW - timedelta(days=8))
+    assert match_incident(report(title, host="b.example"), [old], NOW) is None
+
+
+def test_a_dismissed_incident_absorbs_later_reports_and_stays_dismissed():
+    title = "Nigeria shuts down internet in Lagos amid protests"
     dismissed = stored(report(title), id=9, status="dismissed")
-    assert match_incident(report(title, host="b.example"), [old, dismissed], NOW) is None
+    later = report(title, host="b.example")
+    match = match_incident(later, [dismissed], NOW)
+    assert match is dismissed
+    assert merge_report(match, later, NOW).status == "dismissed"
 
 
 def test_the_closest_incident_wins():

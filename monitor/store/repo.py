@@ -204,9 +204,11 @@ class Store:
             row = conn.execute(select(t.incidents).where(t.incidents.c.id == incident_id)).first()
         return t.to_incident(row) if row else None
 
-    def recent_incidents(self, since: datetime, status: str = "open") -> list[Incident]:
-        """Return incidents with `status` last seen at or after `since`, oldest first."""
-        query = select(t.incidents).where(t.incidents.c.last_seen >= since, t.incidents.c.status == status)
+    def recent_incidents(self, since: datetime, status: str | None = "open") -> list[Incident]:
+        """Return incidents with `status` (any status for None) last seen at or after `since`, oldest first."""
+        query = select(t.incidents).where(t.incidents.c.last_seen >= since)
+        if status is not None:
+            query = query.where(t.incidents.c.status == status)
         return self._incidents(query.order_by(t.incidents.c.id))
 
     def list_incidents(
