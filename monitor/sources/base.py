@@ -6,8 +6,9 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from monitor.errors import ConfigError
 from monitor.registry import Registry
@@ -35,6 +36,20 @@ class Source(Protocol):
 
 
 SOURCES: Registry[type[Source]] = Registry("source")
+
+
+@dataclass(frozen=True)
+class UrlSource:
+    """What most kinds share: built from their catalog entry alone, fetched at its URL."""
+
+    config: SourceConfig
+
+    @classmethod
+    def from_config(cls, config: SourceConfig) -> Self:
+        return cls(config)
+
+    def request_url(self) -> str:
+        return self.config.url
 
 
 def plain_text(text: str | None, limit: int) -> str:

@@ -23,6 +23,7 @@ from monitor.sources.base import (
     SOURCES,
     SUMMARY_MAX,
     TITLE_MAX,
+    UrlSource,
     content_type,
     item_guid,
     plain_text,
@@ -31,7 +32,7 @@ from monitor.sources.base import (
     safe_link,
     utc,
 )
-from monitor.types import FetchResult, RawItem, SourceConfig
+from monitor.types import FetchResult, RawItem
 
 SELECTORS = ("item", "title", "link", "summary", "date")
 MAX_ITEMS = 200
@@ -39,14 +40,8 @@ MAX_ITEMS = 200
 
 @SOURCES.register("html")
 @dataclass(frozen=True)
-class HtmlSource:
+class HtmlSource(UrlSource):
     """A listing page scraped with CSS selectors."""
-
-    config: SourceConfig
-
-    @classmethod
-    def from_config(cls, config: SourceConfig) -> HtmlSource:
-        return cls(config)
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> None:
@@ -55,9 +50,6 @@ class HtmlSource:
             require_str(options, key, path, required=key == "item")
             if key in options:
                 _check_selector(options[key], f"{path}.{key}")
-
-    def request_url(self) -> str:
-        return self.config.url
 
     def parse(self, result: FetchResult) -> list[RawItem]:
         return parse_listing(result, self.config.name, self.config.options, self.config.lang)

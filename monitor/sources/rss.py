@@ -15,6 +15,7 @@ from monitor.sources.base import (
     SOURCES,
     SUMMARY_MAX,
     TITLE_MAX,
+    UrlSource,
     content_type,
     item_guid,
     plain_text,
@@ -22,7 +23,7 @@ from monitor.sources.base import (
     reject_unknown,
     safe_link,
 )
-from monitor.types import FetchResult, RawItem, SourceConfig
+from monitor.types import FetchResult, RawItem
 
 _XML_START = re.compile(
     rb"^(\xef\xbb\xbf|\xff\xfe|\xfe\xff|\x00|\s)*<(\?xml|rss|feed|rdf:RDF|!--)", re.IGNORECASE
@@ -31,21 +32,12 @@ _XML_START = re.compile(
 
 @SOURCES.register("rss")
 @dataclass(frozen=True)
-class RssSource:
+class RssSource(UrlSource):
     """A feed in any of the RSS, Atom or RDF dialects."""
-
-    config: SourceConfig
-
-    @classmethod
-    def from_config(cls, config: SourceConfig) -> RssSource:
-        return cls(config)
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> None:
         reject_unknown(options, set(), path)
-
-    def request_url(self) -> str:
-        return self.config.url
 
     def parse(self, result: FetchResult) -> list[RawItem]:
         return parse_feed(result, self.config.name, self.config.lang)
