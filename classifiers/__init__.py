@@ -1,6 +1,6 @@
 """Incident classifiers: a registry of kinds built from `ClassifierSettings`.
 
-Kinds: `cascade` (default: rules, then MiniLM features into a small head), `rules` (no model)
+Kinds: `cascade` (default: the learned head, TF-IDF then multilingual-e5), `rules` (no model)
 and `transformers` (any Hugging Face model by name or local path). Heavy parts load lazily.
 """
 
@@ -26,13 +26,16 @@ def build_rules(settings: ClassifierSettings, watchlist: Any = None) -> Classifi
 
 @CLASSIFIERS.register("cascade")
 def build_cascade(settings: ClassifierSettings, watchlist: Any = None) -> Classifier:
-    """Build the default cascade: shipped head, bundled MiniLM encoder (optionally another path)."""
+    """Build the default classifier: the shipped learned head and the bundled multilingual-e5 encoder."""
     from classifiers.cascade import CascadeClassifier, Linker
-    from classifiers.model import Encoder, load_head
+    from classifiers.encoder import E5Encoder
+    from classifiers.learned import load_head
+    from classifiers.rules import lexicon_fingerprint
 
-    encoder = Encoder(path=settings.model)
+    head = load_head(lexicon=lexicon_fingerprint())
+    encoder = E5Encoder()
     encoder.load()
-    return CascadeClassifier(head=load_head(), encoder=encoder, linker=Linker(watchlist), threshold=settings.threshold)
+    return CascadeClassifier(head=head, encoder=encoder, linker=Linker(watchlist), threshold=settings.threshold)
 
 
 @CLASSIFIERS.register("transformers")

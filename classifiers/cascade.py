@@ -1,13 +1,14 @@
-"""The default classifier: cheap cue rules settle clear negatives, the model scores the rest.
+"""The default classifier (`cascade`), the rules-only baseline (`rules`) and what both add to a label.
 
-Stage 1 (`rules.py`) finds multilingual cue words; an item that fails the false-alarm gate can
-get no label, so it is settled as no incident and never reaches the encoder. Stage 2 (`model.py`) scores the candidates with MiniLM
-vectors plus cue counts; a label needs its tuned threshold and the false-alarm gate (an ICT
-signal and a concrete label cue). Companies, countries and language are added for every item.
+`CascadeClassifier` runs the learned head of `learned.py`: hashed TF-IDF logistic regression
+first (it settles clear non-incidents cheaply), then the multilingual-e5 encoder with stage 1's
+logits and the lexicon's cue counts for every other item. Companies, countries, implied operators,
+language and evidence are added for every item by `Linker`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from classifiers.language import detect_language
 from monitor.types import LABELS, Classification, ClassifyInput, Evidence
 
 SHUTDOWN = "shutdown"
-INCIDENT = "incident"  # the model head on all labels pooled (model.INCIDENT, without importing numpy)
+INCIDENT = "incident"  # the head on all labels pooled (learned.INCIDENT, without importing numpy)
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ def read_item(item: ClassifyInput) -> Reading:
     return Reading(item=item, hits=rules.find_cues(item.title, item.summary), lang=detect_language(text, item.lang))
 
 
-def choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], hits: rules.CueHits) -> tuple[str, ...]:
-    """Keep the labels over their thresholds, behind the rule gate and the model's incident gate."""
+def rule_choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], hits: rules.CueHits) -> tuple[str, ...]:
+    """Rules only: keep the labels over their thresholds, behind the rule gate."""
     if not rules.passes_gate(hits) or scores.get(INCIDENT, 1.0) < thresholds.get(INCIDENT, 0.0):
         return ()
     return tuple(label for label in LABELS if scores[label] >= thresholds[label])
@@ -55,10 +56,32 @@ def decision_scores(
     return out
 
 
-def collect_evidence(labels: Sequence[str], item: ClassifyInput) -> tuple[Evidence, ...]:
-    """Quote, for each label, the sentence whose cue matched (the title when none did)."""
-    found = (rules.find_evidence(label, item.title, item.summary) for label in labels)
-    return tuple(ev or Evidence(label=label, text=item.title[:240]) for label, ev in zip(labels, found))
+_SENTENCE = re.compile(r"(?<=[.!?؟।።])\s+|\n+")
+EVIDENCE_CHARS = 240
+
+
+def collect_evidence(labels: Sequence[str], item: ClassifyInput, head: Any = None) -> tuple[Evidence, ...]:
+    """Quote, for each label, the sentence that speaks for it most: the one the label's stage-1 head
+    scores highest (with no head, the first sentence where a cue of the label matched); else the title."""
+    return tuple(Evidence(label=label, text=_clip(_evidence_text(label, item, head))) for label in labels)
+
+
+def _evidence_text(label: str, item: ClassifyInput, head: Any) -> str:
+    sentences = [s.strip() for s in [item.title, *_SENTENCE.split(item.summary or "")] if s.strip()]
+    if head is not None and sentences:
+        from classifiers.learned import HEADS
+
+        column = HEADS.index(label)
+        return max(sentences, key=lambda s: float(head.sparse_logits(s)[column]))
+    found = rules.find_evidence(label, item.title, item.summary, EVIDENCE_CHARS)
+    return found.text if found else item.title
+
+
+def _clip(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip() + "…"
 
 
 @dataclass
@@ -67,14 +90,16 @@ class Linker:
 
     watchlist: Any = None
 
-    def describe(self, reading: Reading, labels: tuple[str, ...], scores: Mapping[str, float]) -> Classification:
+    def describe(
+        self, reading: Reading, labels: tuple[str, ...], scores: Mapping[str, float], head: Any = None
+    ) -> Classification:
         item = reading.item
         companies, countries = self._companies(item), self._countries(item)
         inferred = self._implied(countries) if SHUTDOWN in labels and not companies else ()
         return Classification(
             id=item.id, labels=labels, companies=companies, inferred_companies=inferred, countries=countries,
             lang=reading.lang, scores={label: round(float(scores[label]), 4) for label in LABELS},
-            evidence=collect_evidence(labels, item),
+            evidence=collect_evidence(labels, item, head),
         )
 
     def _companies(self, item: ClassifyInput) -> tuple[str, ...]:
@@ -111,51 +136,68 @@ class RulesClassifier:
         out = []
         for reading in readings:
             scores = rules.rule_scores(reading.hits)
-            labels = choose_labels(scores, thresholds, reading.hits)
+            labels = rule_choose_labels(scores, thresholds, reading.hits)
             out.append(self.linker.describe(reading, labels, decision_scores(scores, thresholds, labels)))
         return out
 
 
 @dataclass
 class CascadeClassifier:
-    """Rules settle clear negatives; the shipped model head scores the candidates."""
+    """The learned two-stage classifier (`learned.py`): TF-IDF first, the multilingual encoder for the rest.
 
-    head: Any  # model.Head
-    encoder: Any  # model.Encoder
+    Stage 1 settles items its incident head is sure are not incidents (they skip the encoder, the
+    slow part); every other item is scored by stage 2. No hand-written pattern decides a label:
+    cue counts are only features. Scores are calibrated probabilities; a label is given when the
+    incident head and the label's head pass their thresholds (`head.thresholds`).
+    """
+
+    head: Any  # learned.LearnedHead
+    encoder: Any  # encoder.E5Encoder (anything with encode(texts) -> (n, 384))
     linker: Linker = field(default_factory=Linker)
     threshold: float | None = None
     name: str = "cascade"
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
+        import numpy as np
+
+        from classifiers.features import item_text
+        from classifiers.learned import FIRST_STAGE, HEADS, INCIDENT
+
         readings = [read_item(item) for item in inputs]
-        scores = [_settled_scores(r.hits) for r in readings]
-        # Only items past the gate can get a label, so only they are worth the encoder's time.
-        candidates = [i for i, r in enumerate(readings) if rules.passes_gate(r.hits)]
-        for i, model_scores in zip(candidates, self._model_scores([readings[i] for i in candidates])):
-            scores[i] = model_scores
+        texts = [item_text(r.item.title, r.item.summary) for r in readings]
+        logits = np.array([self.head.sparse_logits(t) for t in texts]).reshape(len(texts), len(HEADS))
+        probabilities = self.head.sparse_probabilities(logits)
+        first = HEADS.index(INCIDENT)
+        candidates = [i for i in range(len(texts)) if probabilities[i, first] >= self.head.thresholds[FIRST_STAGE]]
+        vectors: dict[int, tuple[float, ...]] = {}
+        if candidates:
+            encoded = self.encoder.encode([texts[i] for i in candidates])
+            probabilities[candidates] = self._dense(encoded, logits[candidates], [readings[i].hits for i in candidates])
+            vectors = {i: tuple(round(float(v), 4) for v in row) for i, row in zip(candidates, encoded)}
         thresholds = self._thresholds()
-        return [self._describe(r, s, thresholds) for r, s in zip(readings, scores)]
+        return [self._describe(r, p, thresholds, vectors.get(i)) for i, (r, p) in enumerate(zip(readings, probabilities))]
 
-    def _describe(self, reading: Reading, scores: Mapping[str, float], thresholds: Mapping[str, float]):
-        labels = choose_labels(scores, thresholds, reading.hits)
-        return self.linker.describe(reading, labels, decision_scores(scores, thresholds, labels))
+    def _dense(self, vectors: Any, logits: Any, hits: Sequence[rules.CueHits]) -> Any:
+        import numpy as np
 
-    def _model_scores(self, readings: Sequence[Reading]) -> list[dict[str, float]]:
-        from classifiers.model import feature_matrix, item_text
+        from classifiers.learned import stack_features
 
-        if not readings:
-            return []
-        vectors = self.encoder.encode([item_text(r.item.title, r.item.summary) for r in readings])
-        return self.head.scores(feature_matrix(vectors, [r.hits for r in readings]))
+        cues = np.array([h.vector() for h in hits], dtype=np.float64)
+        return self.head.dense_probabilities(stack_features(vectors, logits, cues))
+
+    def _describe(self, reading: Reading, probabilities: Any, thresholds: Mapping[str, float],
+                  vector: tuple[float, ...] | None) -> Classification:
+        from dataclasses import replace
+
+        from classifiers.learned import HEADS, choose_labels
+
+        labels = choose_labels(probabilities, thresholds) if vector is not None else ()
+        scores = {head: float(p) for head, p in zip(HEADS, probabilities)}
+        return replace(self.linker.describe(reading, labels, scores, self.head), vector=vector or ())
 
     def _thresholds(self) -> dict[str, float]:
         # A configured threshold replaces the label thresholds; the incident gate stays as trained.
-        gate = {INCIDENT: float(self.head.thresholds[INCIDENT])} if INCIDENT in self.head.thresholds else {}
+        thresholds = {k: float(v) for k, v in self.head.thresholds.items()}
         if self.threshold is not None:
-            return dict.fromkeys(LABELS, self.threshold) | gate
-        return {label: float(self.head.thresholds[label]) for label in LABELS} | gate
-
-
-def _settled_scores(hits: rules.CueHits) -> dict[str, float]:
-    # Settled by the cheap stage: keep the rule scores (all low) so the output stays informative.
-    return {label: min(score, 0.2) for label, score in rules.rule_scores(hits).items()}
+            thresholds |= dict.fromkeys(LABELS, float(self.threshold))
+        return thresholds

@@ -17,12 +17,15 @@ def gold_labels(row: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(label for label in row.get("labels", []) if label in LABELS)
 
 
-def evaluate(gold_rows: Sequence[Mapping[str, Any]], predictions: Sequence[Classification], watchlist: Any) -> dict[str, Any]:
-    """Compare predictions with gold rows (same order) and return every figure as plain data."""
+def evaluate(
+    gold_rows: Sequence[Mapping[str, Any]], predictions: Sequence[Classification], watchlist: Any, rounds: int = 1000
+) -> dict[str, Any]:
+    """Compare predictions with gold rows (same order) and return every figure as plain data,
+    with 95% bootstrap intervals (`rounds` resamples of the items; 0 for none)."""
     if len(gold_rows) != len(predictions):
         raise ValueError(f"{len(gold_rows)} gold rows but {len(predictions)} predictions")
     pairs = [(gold_labels(row), frozenset(p.labels)) for row, p in zip(gold_rows, predictions)]
-    return {
+    result = {
         "items": len(pairs),
         "labels": {label: _prf(_counts(pairs, label)) for label in LABELS},
         "macro_f1": _macro(pairs),
@@ -31,6 +34,42 @@ def evaluate(gold_rows: Sequence[Mapping[str, Any]], predictions: Sequence[Class
         "companies": _company_scores(gold_rows, predictions, watchlist),
         "languages": _per_language(gold_rows, predictions, pairs),
     }
+    if rounds and pairs:
+        result["intervals"] = bootstrap_intervals(gold_rows, predictions, pairs, rounds)
+    return result
+
+
+def bootstrap_intervals(
+    gold_rows: Sequence[Mapping[str, Any]], predictions: Sequence[Classification], pairs: Sequence[Any], rounds: int
+) -> dict[str, list[float]]:
+    """95% percentile intervals of macro-F1, false alarms, each label's F1 and each language's macro-F1."""
+    import random
+
+    rng = random.Random(7)
+    langs = [str(row.get("lang") or p.lang or "und") for row, p in zip(gold_rows, predictions)]
+    draws: dict[str, list[float]] = defaultdict(list)
+    n = len(pairs)
+    for _ in range(rounds):
+        pick = [rng.randrange(n) for _ in range(n)]
+        sample = [pairs[i] for i in pick]
+        draws["macro_f1"].append(_macro(sample))
+        draws["false_alarm_rate"].append(_false_alarm_rate(sample))
+        for label in LABELS:
+            draws[f"f1_{label}"].append(float(_prf(_counts(sample, label))["f1"]))
+        by_lang: dict[str, list[Any]] = defaultdict(list)
+        for i in pick:
+            by_lang[langs[i]].append(pairs[i])
+            if langs[i] != "en":
+                by_lang["non_en"].append(pairs[i])
+        for lang, group in by_lang.items():
+            draws[f"macro_f1_{lang}"].append(_macro(group, present_only=True))
+    return {key: [_percentile(values, 2.5), _percentile(values, 97.5)] for key, values in draws.items()
+            if len(values) >= rounds // 2}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))], 4)
 
 
 def _counts(pairs: Iterable[tuple[frozenset[str], frozenset[str]]], label: str) -> tuple[int, int, int]:
@@ -108,18 +147,24 @@ def _per_language(gold_rows: Sequence[Mapping[str, Any]], predictions: Sequence[
 
 def format_report(result: Mapping[str, Any]) -> str:
     """Render an evaluation as a readable plain-text table."""
-    lines = [f"items: {result['items']}", "", f"{'label':24s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}"]
+    ci = result.get("intervals", {})
+
+    def band(key: str) -> str:
+        return f"  [{ci[key][0]:.3f}, {ci[key][1]:.3f}]" if key in ci else ""
+
+    lines = [f"items: {result['items']}", "", f"{'label':24s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}  F1 95% interval"]
     for label, s in result["labels"].items():
-        lines.append(f"{label:24s} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['support']:5d}")
+        lines.append(f"{label:24s} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} {s['support']:5d}{band('f1_' + label)}")
     inc, comp = result["incident"], result["companies"]
     lines += [
         "",
-        f"macro-F1            {result['macro_f1']:.3f}",
-        f"false-alarm rate    {result['false_alarm_rate']:.3f}  (non-incidents given a label)",
+        f"macro-F1            {result['macro_f1']:.3f}{band('macro_f1')}",
+        f"false-alarm rate    {result['false_alarm_rate']:.3f}{band('false_alarm_rate')}  (non-incidents given a label)",
         f"incident P/R        {inc['precision']:.3f} / {inc['recall']:.3f}",
         f"company P/R         {comp['precision']:.3f} / {comp['recall']:.3f}  (on incidents, as tracked families)",
         "",
         f"{'language':10s} {'items':>6s} {'macro-F1':>9s}",
     ]
-    lines += [f"{lang:10s} {s['items']:6d} {s['macro_f1']:9.3f}" for lang, s in result["languages"].items()]
+    lines += [f"{lang:10s} {s['items']:6d} {s['macro_f1']:9.3f}{band('macro_f1_' + lang)}"
+              for lang, s in result["languages"].items()]
     return "\n".join(lines)

@@ -26,6 +26,13 @@ WINDOW = timedelta(days=7)
 SAME_TITLE_JACCARD = 0.4  # content-word overlap of two headlines about one event
 SAME_FINGERPRINT = 0.9  # simhash similarity of near-duplicate texts
 SHUTDOWN_SAME_EVENT = timedelta(days=3)  # one country's shutdown reports this close are one event
+# Multilingual-e5 cosine of two reports' vectors at which they tell one event: in other words
+# (same language), or in another language, where the same meaning lands a little further apart.
+# Tuned on the real report pairs of classifiers/data/event_pairs.jsonl (docs/classifier.md).
+SAME_MEANING = 0.90
+SAME_MEANING_ACROSS_LANGUAGES = 0.86
+STRONG_MARGIN = 0.02  # this far over its threshold, a meaning match reaches back LONG_WINDOW
+LONG_WINDOW = timedelta(days=30)
 
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
@@ -55,35 +62,65 @@ def incident_from_report(item: Item, cls: Classification, host: str, now: dateti
         source_count=1 if host else 0,
         urls=(item.url,) if item.url else (),
         lang=cls.lang or item.lang,
+        vector=tuple(cls.vector),
     )
 
 
 def match_incident(
     candidate: Incident, recent: Sequence[Incident], now: datetime, window: timedelta = WINDOW
 ) -> Incident | None:
-    """Return the open incident of the last `window` that reports the same event, or None."""
+    """Return the incident that reports the same event, or None.
+
+    Any evidence counts within `window` of an incident's last report; a report that says the same
+    in other words (a strong meaning match on a shared subject) also joins an incident of the last
+    `LONG_WINDOW` (a shutdown lifted three weeks later, a follow-up on a spyware case)."""
     best: tuple[float, Incident] | None = None
     for incident in recent:
-        if not _is_recent(incident, now, window) or not _shares_subject(candidate, incident):
-            continue
-        score = same_event_score(candidate, incident)
+        score = same_event_score(candidate, incident, gap=now - incident.last_seen, window=window)
         if score > 0 and (best is None or score > best[0]):
             best = (score, incident)
     return best[1] if best else None
 
 
-def same_event_score(a: Incident, b: Incident) -> float:
-    """Score how surely two incidents of one subject report one event (0 = not the same)."""
+def lookback(window: timedelta = WINDOW) -> timedelta:
+    """How far back `match_incident` may find an incident: the store query's horizon."""
+    return max(window, LONG_WINDOW)
+
+
+def same_event_score(a: Incident, b: Incident, gap: timedelta = timedelta(0), window: timedelta = WINDOW) -> float:
+    """Score how surely two incidents report one event (0 = not the same), `gap` after b's last report."""
     if set(a.urls) & set(b.urls):
         return 1.0
+    meaning = meaning_similarity(a, b)
+    threshold = _meaning_threshold(a, b)
+    if gap > (LONG_WINDOW if meaning >= threshold + STRONG_MARGIN else window):
+        return 0.0
+    if not _shares_subject(a, b, same_meaning=meaning >= threshold):
+        return 0.0
     words = title_similarity(a.title, b.title)
     if words >= SAME_TITLE_JACCARD:
         return words
     if _fingerprint_similarity(a, b) >= SAME_FINGERPRINT:
         return SAME_FINGERPRINT
+    if meaning >= threshold:
+        return meaning
     if _same_shutdown(a, b):
         return SAME_TITLE_JACCARD / 2  # weaker than a headline match, still one event
     return 0.0
+
+
+def meaning_similarity(a: Incident, b: Incident) -> float:
+    """Cosine of the two incidents' report vectors (0 when either has none)."""
+    if not a.vector or not b.vector or len(a.vector) != len(b.vector):
+        return 0.0
+    dot = sum(x * y for x, y in zip(a.vector, b.vector))
+    norm = (sum(x * x for x in a.vector) * sum(y * y for y in b.vector)) ** 0.5
+    return dot / norm if norm else 0.0
+
+
+def _meaning_threshold(a: Incident, b: Incident) -> float:
+    same_language = (a.lang or "").split("-")[0] == (b.lang or "").split("-")[0]
+    return SAME_MEANING if same_language else SAME_MEANING_ACROSS_LANGUAGES
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -123,20 +160,18 @@ def merge_report(incident: Incident, candidate: Incident, now: datetime) -> Inci
         first_seen=min(incident.first_seen, candidate.first_seen),
         last_seen=max(incident.last_seen, min(candidate.last_seen, now)),
         alertable=incident.alertable or candidate.alertable,
+        vector=_mean_vector(incident, candidate),
     )
 
 
 # --------------------------------------------------------------------------- matching rules
 
 
-def _is_recent(incident: Incident, now: datetime, window: timedelta) -> bool:
-    # a dismissed incident still absorbs later reports of its event, so they stay quiet with it
-    return incident.last_seen >= now - window
-
-
-def _shares_subject(a: Incident, b: Incident) -> bool:
-    """Share a label and a company (named or inferred) or a country."""
-    if not set(a.labels) & set(b.labels):
+def _shares_subject(a: Incident, b: Incident, same_meaning: bool = False) -> bool:
+    """Share a company (named or inferred) or a country, and a label (or say the same thing:
+    one outlet's "blocked" is another's "shut down"). A dismissed incident matches too, so later
+    reports of its event stay quiet with it."""
+    if not (set(a.labels) & set(b.labels) or same_meaning):
         return False
     companies = set(a.companies + a.inferred_companies) & set(b.companies + b.inferred_companies)
     return bool(companies or set(a.countries) & set(b.countries))
@@ -193,6 +228,14 @@ def _ordered_labels(labels: Iterable[str]) -> tuple[str, ...]:
 
 def _unique_evidence(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     return tuple(sorted(set(evidence), key=lambda e: (e.label, e.text)))
+
+
+def _mean_vector(incident: Incident, candidate: Incident) -> tuple[float, ...]:
+    # The running mean of every report's vector: the incident's meaning drifts with its coverage.
+    if not candidate.vector or len(candidate.vector) != len(incident.vector):
+        return incident.vector or candidate.vector
+    n = incident.item_count
+    return tuple(round((x * n + y) / (n + 1), 4) for x, y in zip(incident.vector, candidate.vector))
 
 
 def _max_scores(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:

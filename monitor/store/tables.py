@@ -133,6 +133,7 @@ incidents = Table(
     Column("sources", JSON, nullable=False),
     Column("urls", JSON, nullable=False),
     Column("lang", String(20)),
+    Column("vector", JSON),
     Index("ix_incidents_first_seen", "first_seen"),
 )
 
@@ -330,6 +331,7 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         status=incident.status,
         alertable=incident.alertable,
         lang=incident.lang,
+        vector=list(incident.vector) or None,
     )
     return row
 
@@ -342,6 +344,7 @@ def to_incident(row: Row[Any]) -> Incident:
     data["severity"] = Severity(data["severity"])
     data["evidence"] = to_evidence(data["evidence"])
     data["scores"] = dict(data["scores"])
+    data["vector"] = tuple(data.get("vector") or ())
     return Incident(**data)
 
 

@@ -1,0 +1,96 @@
+"""Measure incident matching on real report pairs: one event told twice, and look-alike events.
+
+    .venv/bin/python scripts/evaluate_pairs.py [classifiers/data/event_pairs.jsonl] [--json]
+
+Each pair goes through the real path: both reports are classified by the shipped classifier,
+made into candidate incidents dated by their publication, and the later one is matched against
+the earlier as the pipeline does (`monitor.incidents.match_incident`, its 7-day window included).
+A `same` pair should join, a `different` pair should not. A report the classifier does not take
+for an incident cannot join, so it counts as a miss on a `same` pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from classifiers import build_classifier  # noqa: E402
+from monitor.config import ClassifierSettings  # noqa: E402
+from monitor.incidents import incident_from_report, match_incident  # noqa: E402
+from monitor.types import ClassifyInput, Incident, Item  # noqa: E402
+from monitor.watchlist import load_watchlist  # noqa: E402
+
+PAIRS = ROOT / "classifiers" / "data" / "event_pairs.jsonl"
+
+
+def published(report: dict) -> datetime:
+    text = (report.get("published") or "2000-01-01")[:10]
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    return datetime(parts[0], parts[1] or 1, parts[2] or 1, 12, tzinfo=UTC)
+
+
+def as_incident(report: dict, key: str, classifier: Any) -> Incident | None:
+    cls = classifier.classify_many([ClassifyInput(id=key, title=report["title"], summary=report["summary"],
+                                                  lang=report.get("lang"))])[0]
+    if not cls.labels:
+        return None
+    when = published(report)
+    item = Item(id=0, source=report.get("source") or "", guid=key, url=report["url"], canonical_url=report["url"],
+                title=report["title"], summary=report["summary"], published=when, fetched_at=when,
+                content_hash=key, lang=cls.lang)
+    return incident_from_report(item, cls, report.get("source") or report["url"], when)
+
+
+def joined(pair: dict, classifier: Any) -> tuple[bool, str]:
+    """Whether the later report joins the earlier one's incident, and why not when it does not."""
+    a, b = sorted((pair["a"], pair["b"]), key=published)
+    first, second = as_incident(a, pair["pair_id"] + "a", classifier), as_incident(b, pair["pair_id"] + "b", classifier)
+    if first is None or second is None:
+        return False, "not an incident"
+    first = Incident(**{**first.__dict__, "id": 1})
+    return match_incident(second, [first], second.first_seen) is not None, "no match"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(PAIRS))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    pairs = [json.loads(line) for line in Path(args.file).open(encoding="utf-8") if line.strip()]
+    classifier = build_classifier(ClassifierSettings(kind="cascade"), load_watchlist())
+    counts: dict[str, dict[str, int]] = {}
+    misses = []
+    for pair in pairs:
+        ok, why = joined(pair, classifier)
+        key = f"{pair['kind']}{'_cross' if pair['cross_language'] else ''}"
+        bucket = counts.setdefault(key, {"pairs": 0, "joined": 0, "not_incident": 0})
+        bucket["pairs"] += 1
+        bucket["joined"] += ok
+        bucket["not_incident"] += why == "not an incident"
+        if ok != (pair["kind"] == "same"):
+            misses.append({"pair": pair["pair_id"], "kind": pair["kind"], "why": why, "event": pair.get("event")})
+    same = [counts.get(k, {}) for k in ("same", "same_cross")]
+    diff = [counts.get(k, {}) for k in ("different", "different_cross")]
+    result = {
+        "counts": counts,
+        "same_joined": sum(c.get("joined", 0) for c in same) / max(sum(c.get("pairs", 0) for c in same), 1),
+        "different_joined": sum(c.get("joined", 0) for c in diff) / max(sum(c.get("pairs", 0) for c in diff), 1),
+        "errors": misses,
+    }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for key, c in sorted(counts.items()):
+        print(f"{key:16} {c['joined']:4}/{c['pairs']:<4} joined ({c['not_incident']} not taken for incidents)")
+    print(f"same event joined: {result['same_joined']:.1%}; different events joined: {result['different_joined']:.1%}")
+
+
+if __name__ == "__main__":
+    main()
