@@ -127,7 +127,8 @@ def deliver(ctx: click.Context, retry_all: bool) -> None:
     store = open_store(settings)
     try:
         report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
-                              include_backoff=retry_all, sender=settings.smtp.sender)
+                              include_backoff=retry_all, sender=settings.smtp.sender,
+                              public_url=settings.public_url)
     finally:
         store.close()
     click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
