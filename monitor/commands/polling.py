@@ -135,10 +135,12 @@ def deliver(ctx: click.Context, retry_all: bool) -> None:
                f"dropped {report.dropped}")
 
 
-@cli.command("sources")
+@cli.group("sources", invoke_without_command=True)
 @click.pass_context
 def sources_cmd(ctx: click.Context) -> None:
-    """Show every source with its health record."""
+    """Show every source with its health record (`sources test URL` tries one source)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.markup import escape
     from rich.table import Table
 
