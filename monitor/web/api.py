@@ -12,7 +12,7 @@ from monitor.review import ReviewError
 from monitor.subscriptions import subscription_from_mapping, subscription_mapping
 from monitor.types import ApiToken
 from monitor.web import actions
-from monitor.web.deps import api_token, workspace
+from monitor.web.deps import API_ANALYST, API_VIEWER, workspace
 from monitor.web.views import FilterError, Filters, incident_json, page, to_query
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -63,7 +63,7 @@ def run_query(request: Request, filters: Filters) -> tuple[list[Any], str | None
 
 @router.get("/incidents")
 def get_incidents(request: Request, filters: Filters = Depends(list_filters),
-                  _: ApiToken = Depends(api_token("viewer"))) -> dict[str, Any]:
+                  _: ApiToken = Depends(API_VIEWER)) -> dict[str, Any]:
     """Incidents newest first, filtered, a page at a time (`next` is the cursor of the next page)."""
     try:
         rows, next_cursor = run_query(request, filters)
@@ -74,7 +74,7 @@ def get_incidents(request: Request, filters: Filters = Depends(list_filters),
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(request: Request, incident_id: int, _: ApiToken = Depends(api_token("viewer"))) -> dict[str, Any]:
+def get_incident(request: Request, incident_id: int, _: ApiToken = Depends(API_VIEWER)) -> dict[str, Any]:
     """One incident with its reports and reviews."""
     store = workspace(request).store
     incident = store.get_incident(incident_id)
@@ -93,7 +93,7 @@ def _full(store: Any, incident: Any) -> dict[str, Any]:
 
 @router.post("/incidents/{incident_id}/review")
 def post_review(request: Request, incident_id: int, body: ReviewIn,
-                token: ApiToken = Depends(api_token("analyst"))) -> dict[str, Any]:
+                token: ApiToken = Depends(API_ANALYST)) -> dict[str, Any]:
     """Confirm, dismiss, relabel or reopen an incident; returns the incident. Dismissed ones stay quiet."""
     ws = workspace(request)
     try:
@@ -107,14 +107,14 @@ def post_review(request: Request, incident_id: int, body: ReviewIn,
 
 
 @router.get("/subscriptions")
-def get_subscriptions(request: Request, _: ApiToken = Depends(api_token("viewer"))) -> list[dict[str, Any]]:
+def get_subscriptions(request: Request, _: ApiToken = Depends(API_VIEWER)) -> list[dict[str, Any]]:
     """Every subscription with its filters."""
     return [subscription_mapping(s) for s in workspace(request).store.list_subscriptions()]
 
 
 @router.post("/subscriptions", status_code=201)
 def post_subscription(request: Request, body: SubscriptionIn,
-                      _: ApiToken = Depends(api_token("analyst"))) -> dict[str, Any]:
+                      _: ApiToken = Depends(API_ANALYST)) -> dict[str, Any]:
     """Create or replace a subscription (the fields of `subscribe`)."""
     entry = {k: v for k, v in body.model_dump().items() if v not in (None, [], "")}
     try:
@@ -126,14 +126,14 @@ def post_subscription(request: Request, body: SubscriptionIn,
 
 
 @router.delete("/subscriptions/{name}", status_code=204)
-def delete_subscription(request: Request, name: str, _: ApiToken = Depends(api_token("analyst"))) -> None:
+def delete_subscription(request: Request, name: str, _: ApiToken = Depends(API_ANALYST)) -> None:
     """Delete a subscription."""
     if not workspace(request).store.delete_subscription(name):
         raise HTTPException(404, f"no subscription {name!r}")
 
 
 @router.get("/companies")
-def get_companies(request: Request, _: ApiToken = Depends(api_token("viewer"))) -> list[dict[str, Any]]:
+def get_companies(request: Request, _: ApiToken = Depends(API_VIEWER)) -> list[dict[str, Any]]:
     """Every tracked company with its parent, countries, tickers and ISINs."""
     ws = workspace(request)
     return [{"name": c.name, "category": c.category, "parent": c.parent, "countries": list(c.countries),
@@ -141,7 +141,7 @@ def get_companies(request: Request, _: ApiToken = Depends(api_token("viewer"))) 
 
 
 @router.get("/sources")
-def get_sources(request: Request, _: ApiToken = Depends(api_token("viewer"))) -> list[dict[str, Any]]:
+def get_sources(request: Request, _: ApiToken = Depends(API_VIEWER)) -> list[dict[str, Any]]:
     """Every source with its health record."""
     store = workspace(request).store
     health = {h.source: h for h in store.list_health()}

@@ -101,3 +101,8 @@ async def check_csrf(request: Request) -> None:
         token = form.get("csrf_token")  # type: ignore[assignment]
     if not auth.csrf_ok(workspace(request).secret, request.cookies.get(auth.CSRF_COOKIE), str(token or "")):
         raise HTTPException(403, "missing or wrong CSRF token; reload the page and try again")
+
+
+# The guards, built once: `user: User = Depends(ANALYST)`.
+VIEWER, ANALYST, ADMIN = page_user("viewer"), page_user("analyst"), page_user("admin")
+API_VIEWER, API_ANALYST = api_token("viewer"), api_token("analyst")

@@ -14,7 +14,7 @@ from monitor.signing import verify_recipient
 from monitor.subscriptions import subscription_from_mapping, subscription_mapping
 from monitor.types import User
 from monitor.web import actions, auth
-from monitor.web.deps import check_csrf, page_user, workspace
+from monitor.web.deps import ANALYST, VIEWER, check_csrf, workspace
 from monitor.web.render import show
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +66,7 @@ def logout():
 
 
 @router.get("/subscriptions", response_class=HTMLResponse)
-def subscriptions_page(request: Request, user: User = Depends(page_user())):
+def subscriptions_page(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     return show(request, "subscriptions.html", user=user, subs=ws.store.list_subscriptions(),
                 message=request.query_params.get("m"))
@@ -74,7 +74,7 @@ def subscriptions_page(request: Request, user: User = Depends(page_user())):
 
 @router.get("/subscriptions/new", response_class=HTMLResponse)
 @router.get("/subscriptions/{name}/edit", response_class=HTMLResponse)
-def subscription_form(request: Request, name: str | None = None, user: User = Depends(page_user("analyst"))):
+def subscription_form(request: Request, name: str | None = None, user: User = Depends(ANALYST)):
     ws = workspace(request)
     sub = ws.store.get_subscription(name) if name else None
     if name and sub is None:
@@ -103,7 +103,7 @@ def entry_from_form(form: Any) -> dict[str, Any]:
 
 
 @router.post("/subscriptions", dependencies=[Depends(check_csrf)])
-async def save_subscription(request: Request, user: User = Depends(page_user("analyst"))):
+async def save_subscription(request: Request, user: User = Depends(ANALYST)):
     ws = workspace(request)
     form = await request.form()
     entry = entry_from_form(form)
@@ -118,7 +118,7 @@ async def save_subscription(request: Request, user: User = Depends(page_user("an
 
 
 @router.post("/subscriptions/{name}/{verb}", dependencies=[Depends(check_csrf)])
-def subscription_action(request: Request, name: str, verb: str, user: User = Depends(page_user("analyst"))):
+def subscription_action(request: Request, name: str, verb: str, user: User = Depends(ANALYST)):
     ws = workspace(request)
     sub = ws.store.get_subscription(name)
     if sub is None:
@@ -143,13 +143,13 @@ def subscription_action(request: Request, name: str, verb: str, user: User = Dep
 
 
 @router.get("/watchlists", response_class=HTMLResponse)
-def watchlists_page(request: Request, user: User = Depends(page_user())):
+def watchlists_page(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     return show(request, "watchlists.html", user=user, lists=actions.all_watchlists(ws), unknown=[], saved=None)
 
 
 @router.post("/watchlists", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-async def save_watchlist(request: Request, user: User = Depends(page_user("analyst"))):
+async def save_watchlist(request: Request, user: User = Depends(ANALYST)):
     ws = workspace(request)
     form = await request.form()
     saved, unknown = actions.save_watchlist(ws, str(form.get("name", "")), str(form.get("entries", "")), user.email)
@@ -162,13 +162,13 @@ async def save_watchlist(request: Request, user: User = Depends(page_user("analy
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, user: User = Depends(page_user())):
+def account_page(request: Request, user: User = Depends(VIEWER)):
     token = workspace(request).store.user_feed_token(user.id)
     return show(request, "account.html", user=user, has_token=token is not None, new_token=None)
 
 
 @router.post("/account/feed-token", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-def new_feed_token(request: Request, user: User = Depends(page_user())):
+def new_feed_token(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     token = auth.new_token()
     ws.store.delete_tokens(user.id, "feed")

@@ -12,7 +12,7 @@ from monitor.review import ReviewError, agreement
 from monitor.types import User
 from monitor.web import actions
 from monitor.web.api import run_query
-from monitor.web.deps import check_csrf, page_user, workspace
+from monitor.web.deps import ADMIN, ANALYST, VIEWER, check_csrf, workspace
 from monitor.web.render import show
 from monitor.web.views import (
     FilterError,
@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, user: User = Depends(page_user())):
+def dashboard(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     now = ws.clock.now()
     agreed, judged = agreement(ws.store.reviews_since(now - timedelta(days=30)))
@@ -44,7 +44,7 @@ def _filters(request: Request) -> Filters:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request, user: User = Depends(page_user())):
+def incidents_page(request: Request, user: User = Depends(VIEWER)):
     filters = _filters(request)
     error, rows, next_cursor = None, [], None
     try:
@@ -57,7 +57,7 @@ def incidents_page(request: Request, user: User = Depends(page_user())):
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident_page(request: Request, incident_id: int, user: User = Depends(page_user())):
+def incident_page(request: Request, incident_id: int, user: User = Depends(VIEWER)):
     ws = workspace(request)
     incident = ws.store.get_incident(incident_id)
     if incident is None:
@@ -70,7 +70,7 @@ def incident_page(request: Request, incident_id: int, user: User = Depends(page_
 
 
 @router.post("/incidents/{incident_id}/review", dependencies=[Depends(check_csrf)])
-async def review_form(request: Request, incident_id: int, user: User = Depends(page_user("analyst"))):
+async def review_form(request: Request, incident_id: int, user: User = Depends(ANALYST)):
     form = await request.form()
     action = str(form.get("action", ""))
     labels = [str(v) for v in form.getlist("labels")] if action == "relabel" else None
@@ -88,13 +88,13 @@ async def review_form(request: Request, incident_id: int, user: User = Depends(p
 
 
 @router.get("/companies", response_class=HTMLResponse)
-def companies_page(request: Request, user: User = Depends(page_user())):
+def companies_page(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     return show(request, "companies.html", user=user, companies=sorted(ws.watchlist, key=lambda c: c.name.lower()))
 
 
 @router.get("/companies/{name}", response_class=HTMLResponse)
-def company_page(request: Request, name: str, user: User = Depends(page_user())):
+def company_page(request: Request, name: str, user: User = Depends(VIEWER)):
     ws = workspace(request)
     company = ws.watchlist.resolve(name)
     if company is None:
@@ -109,7 +109,7 @@ def company_page(request: Request, name: str, user: User = Depends(page_user()))
 
 
 @router.get("/countries/{code}", response_class=HTMLResponse)
-def country_page(request: Request, code: str, user: User = Depends(page_user())):
+def country_page(request: Request, code: str, user: User = Depends(VIEWER)):
     ws = workspace(request)
     code = code.upper()[:2]
     now = ws.clock.now()
@@ -121,7 +121,7 @@ def country_page(request: Request, code: str, user: User = Depends(page_user()))
 
 
 @router.get("/digests", response_class=HTMLResponse)
-def digests_page(request: Request, user: User = Depends(page_user())):
+def digests_page(request: Request, user: User = Depends(VIEWER)):
     from monitor.digest import iso_week_of
     from monitor.weekly import make_digest
 
@@ -136,7 +136,7 @@ def digests_page(request: Request, user: User = Depends(page_user())):
 
 
 @router.get("/digests/{week}/view")
-def digest_view(request: Request, week: str, user: User = Depends(page_user())):
+def digest_view(request: Request, week: str, user: User = Depends(VIEWER)):
     """The digest's own HTML, framed by the digests page: its inline styles allowed, no script at all."""
     from monitor.digest import iso_week_bounds, render_html
     from monitor.weekly import make_digest
@@ -149,11 +149,16 @@ def digest_view(request: Request, week: str, user: User = Depends(page_user())):
     digest = make_digest(ws.store, ws.sources or ws.store.list_sources(), week, ws.clock.now())
     headers = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"}
-    return HTMLResponse(render_html(digest), headers=headers)
+    import base64
+
+    from monitor.digest import render_chart
+
+    chart = "data:image/png;base64," + base64.b64encode(render_chart(digest)).decode("ascii")
+    return HTMLResponse(render_html(digest, chart_src=chart), headers=headers)
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, user: User = Depends(page_user())):
+def sources_page(request: Request, user: User = Depends(VIEWER)):
     ws = workspace(request)
     now = ws.clock.now()
     health = {h.source: h for h in ws.store.list_health()}
@@ -164,7 +169,7 @@ def sources_page(request: Request, user: User = Depends(page_user())):
 
 
 @router.post("/sources/test", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-async def source_test_form(request: Request, user: User = Depends(page_user("admin"))):
+async def source_test_form(request: Request, user: User = Depends(ADMIN)):
     from monitor.sourcetest import test_source
 
     ws = workspace(request)
