@@ -77,7 +77,7 @@ def test_an_analyst_reviews_subscribes_and_reads_a_feed_in_a_real_browser(live):
 
 
 def test_the_list_fits_a_phone_and_works_by_keyboard(live):
-    site, server, browser = live
+    _site, server, browser = live
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     log_in(page, server, "viewer@example.org")

@@ -79,6 +79,13 @@ class WorkspaceQueries:
         stmt = select(t.incidents).where(*incident_conditions(query))
         return self._incidents(stmt.order_by(c.last_seen.desc(), c.id.desc()).limit(query.limit))
 
+    def add_incidents(self, incidents: Sequence[Incident]) -> None:
+        """Insert many new incidents in one transaction (imports and benchmarks)."""
+        rows = [t.incident_row(i) for i in incidents]
+        with self._tx() as conn:
+            if rows:
+                conn.execute(t.incidents.insert(), rows)
+
     def count_incidents_by(self, company_or_country: str, kind: str, since: datetime) -> list[tuple[datetime, tuple[str, ...]]]:
         """Return (first_seen, labels) of the incidents of a company or country since `since`."""
         c = t.incidents.c
