@@ -275,6 +275,17 @@ class ApiToken:
 
 
 @dataclass(frozen=True)
+class SourceChange:
+    """An admin's change to the sources made in the workspace: a source added, or one paused or resumed."""
+
+    name: str
+    paused: bool = False
+    config: SourceConfig | None = None  # set for a source added in the workspace
+    changed_by: str = ""
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NamedWatchlist:
     """A watchlist made in the workspace: a name and the tracked companies it holds."""
 

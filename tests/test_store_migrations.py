@@ -33,6 +33,7 @@ TABLES = {
     "api_tokens",
     "reviews",
     "named_watchlists",
+    "source_changes",
     "app_secrets",
 }
 

@@ -179,3 +179,28 @@ def test_recipients_unsubscribe_in_one_click_and_edit_filters_by_signed_link(sit
     assert one_click.status_code == 200
     assert site.store.get_subscription("ngo").channel.targets == ("b@example.org",)
     assert client.get(f"/u/{token[:-3]}xyz").status_code == 404
+
+
+def test_admins_add_and_pause_sources_and_run_picks_them_up(site, client, tmp_path):
+    from monitor.config import load_settings
+    from monitor.wiring import build_runtime
+    from tests.feeds import write_sources
+
+    csrf = site.login(client, "admin")
+    client.post("/sources", data={"csrf_token": csrf, "name": "new-ngo", "kind": "rss",
+                                  "url": "https://ngo.example.org/feed.xml", "category": "ngo", "interval": "15m"})
+    bad = client.post("/sources", data={"csrf_token": csrf, "name": "x", "kind": "rss", "url": "ftp://nope"})
+    assert "url" in bad.text
+    sources_yaml = write_sources(tmp_path / "sources.yaml", {"wire": "https://wire.example.org/rss"})
+    site.store.sync_sources([])
+    settings = load_settings(env={"RIGHTS_MONITOR_SOURCES": str(sources_yaml)})
+    build_runtime_sources = lambda: {s.name: s for s in build_runtime(settings, store=site.store).sources}
+    first = build_runtime_sources()
+    assert first["new-ngo"].interval_s == 900 and first["new-ngo"].category == "ngo" and first["wire"].enabled
+    assert "new-ngo" in client.get("/sources").text
+    client.post("/sources/wire/pause", data={"csrf_token": csrf})
+    assert not build_runtime_sources()["wire"].enabled
+    assert "Resume" in client.get("/sources").text
+    assert client.post("/sources/nowhere/pause", data={"csrf_token": csrf}).status_code == 404
+    csrf_viewer = site.login(client, "viewer")
+    assert client.post("/sources/wire/resume", data={"csrf_token": csrf_viewer}).status_code == 403

@@ -281,6 +281,16 @@ named_watchlists = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+source_changes = Table(
+    "source_changes",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("paused", Boolean, nullable=False),
+    Column("config", JSON),
+    Column("changed_by", String(320), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
 app_secrets = Table(
     "app_secrets",
     metadata,

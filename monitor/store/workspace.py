@@ -21,6 +21,7 @@ from monitor.types import (
     Item,
     NamedWatchlist,
     Review,
+    SourceChange,
     User,
 )
 
@@ -258,6 +259,23 @@ class WorkspaceQueries:
         """Delete a named watchlist; False when there was none."""
         with self._tx() as conn:
             return conn.execute(t.named_watchlists.delete().where(t.named_watchlists.c.name == name)).rowcount > 0
+
+    def save_source_change(self, change: SourceChange) -> None:
+        """Record a source added, paused or resumed in the workspace (replacing the previous change)."""
+        row = {"name": change.name, "paused": change.paused, "changed_by": change.changed_by,
+               "changed_at": change.changed_at,
+               "config": t.source_row(change.config)["config"] if change.config is not None else None}
+        stmt = self._insert(t.source_changes).values(**row)
+        changes = {k: v for k, v in row.items() if k != "name"}
+        with self._tx() as conn:
+            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=changes))
+
+    def list_source_changes(self) -> list[SourceChange]:
+        """Return the workspace's source changes, by name."""
+        with self._tx() as conn:
+            rows = conn.execute(select(t.source_changes).order_by(t.source_changes.c.name)).all()
+        return [SourceChange(name=r.name, paused=bool(r.paused), config=t.to_source(r.config) if r.config else None,
+                             changed_by=r.changed_by, changed_at=r.changed_at) for r in rows]
 
     def app_secret(self, name: str) -> str:
         """Return a named random secret shared by every process on this store, made on first use."""

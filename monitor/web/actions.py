@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from monitor.errors import DeliveryError, NotConfigured
@@ -136,5 +136,17 @@ def unsubscribe_recipient(ws: Any, name: str, target: str) -> bool:
     return True
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+def record_source_change(ws: Any, name: str, who: str, *, config: Any = None, paused: bool | None = None) -> bool:
+    """Add a source or pause/resume one; stored for `run` and shown at once. False when there is no such source."""
+    from monitor.types import SourceChange
+
+    stored = {s.name: s for s in ws.store.list_sources()}
+    previous = {c.name: c for c in ws.store.list_source_changes()}.get(name)
+    if config is None and name not in stored:
+        return False
+    config = config or (previous.config if previous else None)
+    is_paused = bool(paused) if paused is not None else (previous.paused if previous else False)
+    ws.store.save_source_change(SourceChange(name, is_paused, config, who, ws.clock.now()))
+    shown = config or stored[name]
+    ws.store.sync_sources([replace(shown, enabled=not is_paused)])
+    return True

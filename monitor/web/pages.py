@@ -165,7 +165,38 @@ def sources_page(request: Request, user: User = Depends(VIEWER)):
     per_day = ws.store.items_per_day(now - timedelta(days=14))
     rows = [(s, health.get(s.name), daily_series(per_day.get(s.name, {}), 14, now.date()))
             for s in ws.store.list_sources()]
-    return show(request, "sources.html", user=user, rows=rows, tested=None)
+    return show(request, "sources.html", user=user, rows=rows, message=request.query_params.get("m"))
+
+
+@router.post("/sources", dependencies=[Depends(check_csrf)])
+async def add_source(request: Request, user: User = Depends(ADMIN)):
+    """Add a source (polled by `run` from its next start), validated as sources.yaml entries are."""
+    from urllib.parse import urlencode
+
+    from monitor.errors import ConfigError
+    from monitor.sources.catalog import source_from_mapping
+
+    ws = workspace(request)
+    form = await request.form()
+    entry = {k: str(form.get(k, "")).strip() for k in ("name", "kind", "url", "category", "interval")}
+    entry = {k: v for k, v in entry.items() if v}
+    try:
+        config = source_from_mapping(entry, "source")
+    except ConfigError as exc:
+        return RedirectResponse("/sources?" + urlencode({"m": str(exc)}), 303)
+    actions.record_source_change(ws, config.name, user.email, config=config)
+    return RedirectResponse("/sources?" + urlencode({"m": f"added {config.name}; `run` polls it from its next start"}), 303)
+
+
+@router.post("/sources/{name}/{verb}", dependencies=[Depends(check_csrf)])
+def pause_source(request: Request, name: str, verb: str, user: User = Depends(ADMIN)):
+    from urllib.parse import urlencode
+
+    if verb not in ("pause", "resume"):
+        raise HTTPException(404, "unknown action")
+    if not actions.record_source_change(workspace(request), name, user.email, paused=verb == "pause"):
+        raise HTTPException(404, f"no source {name!r}")
+    return RedirectResponse("/sources?" + urlencode({"m": f"{verb}d {name}; `run` applies it from its next start"}), 303)
 
 
 @router.post("/sources/test", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])

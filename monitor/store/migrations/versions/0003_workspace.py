@@ -1,4 +1,5 @@
-"""The workspace: incident review state, reviews, accounts, API tokens, named watchlists, app secrets.
+"""The workspace: incident review state, reviews, accounts, API tokens, named watchlists, source changes,
+app secrets, paused subscriptions.
 
 Revision ID: 0003_workspace
 Revises: 0002_reliability
@@ -45,6 +46,15 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(320), nullable=False),
         when("created_at", nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_named_watchlists"),
+    )
+    op.create_table(
+        "source_changes",
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("config", sa.JSON(), nullable=True),
+        sa.Column("changed_by", sa.String(320), nullable=False),
+        when("changed_at", nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_source_changes"),
     )
     op.create_table(
         "app_secrets",
@@ -103,7 +113,7 @@ def create_reviews() -> None:
 
 def downgrade() -> None:
     """Drop the workspace's tables and the incidents' review state."""
-    for table in ("app_secrets", "named_watchlists", "reviews", "api_tokens", "users"):
+    for table in ("app_secrets", "source_changes", "named_watchlists", "reviews", "api_tokens", "users"):
         op.drop_table(table)
     for index in ("ix_incidents_severity_last_seen", "ix_incidents_review_last_seen", "ix_incidents_last_seen_id"):
         op.drop_index(index, table_name="incidents")
