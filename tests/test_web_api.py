@@ -156,4 +156,8 @@ def test_openapi_and_docs_list_the_api(client):
     assert "/incidents" not in paths  # pages stay out of the API docs
     docs = client.get("/docs")
     assert docs.status_code == 200 and "openapi.json" in docs.text
+    for line in ("GET /api/v1/incidents", "POST /api/v1/incidents/{incident_id}/review",
+                 "DELETE /api/v1/subscriptions/{name}", "ReviewIn"):
+        assert line in docs.text
+    assert "swagger-ui" in client.get("/docs/swagger").text
     assert client.get("/healthz").status_code == 200

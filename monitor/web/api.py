@@ -15,7 +15,10 @@ from monitor.web import actions
 from monitor.web.deps import API_ANALYST, API_VIEWER, workspace
 from monitor.web.views import FilterError, Filters, incident_json, page, to_query
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses={
+    401: {"description": "No token, or an unknown one (`Authorization: Bearer TOKEN`)"},
+    403: {"description": "The token's role may not do this (viewer < analyst)"},
+})
 
 
 class ReviewIn(BaseModel):

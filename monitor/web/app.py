@@ -24,7 +24,7 @@ JSON_PREFIXES = ("/api/", "/feeds/", "/healthz", "/openapi.json")
 
 def create_app(ws: Workspace) -> FastAPI:
     """Build the app around one Workspace."""
-    app = FastAPI(title="rights-monitor", version="1", docs_url="/docs", redoc_url=None,
+    app = FastAPI(title="rights-monitor", version="1", docs_url="/docs/swagger", redoc_url=None,
                   description="Incidents, reviews, subscriptions, companies and sources of rights-monitor. "
                               "Authenticate with `Authorization: Bearer TOKEN` (`rights-monitor token create`).")
     app.state.workspace = ws
@@ -32,6 +32,12 @@ def create_app(ws: Workspace) -> FastAPI:
     pages.register_filters(TEMPLATES.env)
     for router in (api.router, pages.router, forms.router):
         app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_reference(request: Request) -> Response:
+        """The API reference, rendered from the OpenAPI document on the server (works offline)."""
+        return show(request, "api_docs.html", spec=app.openapi())
+
     _handle_errors(app)
     _add_headers(app)
     return app
@@ -62,7 +68,7 @@ def _add_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
         response = await call_next(request)
-        if request.url.path != "/docs":  # Swagger UI loads its own script and styles
+        if request.url.path != "/docs/swagger":  # Swagger UI loads its own script and styles
             response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
