@@ -204,3 +204,13 @@ def test_admins_add_and_pause_sources_and_run_picks_them_up(site, client, tmp_pa
     assert client.post("/sources/nowhere/pause", data={"csrf_token": csrf}).status_code == 404
     csrf_viewer = site.login(client, "viewer")
     assert client.post("/sources/wire/resume", data={"csrf_token": csrf_viewer}).status_code == 403
+
+
+def test_templates_need_nothing_the_content_security_policy_forbids():
+    from pathlib import Path
+
+    import monitor.web
+
+    for template in (Path(monitor.web.__file__).parent / "templates").glob("*.html"):
+        text = template.read_text()
+        assert 'style="' not in text and "<script" not in text and " on" + "click=" not in text, template.name
