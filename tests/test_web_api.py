@@ -134,6 +134,9 @@ def test_subscriptions_round_trip_with_the_subscribe_fields(site, client):
     assert listed["ngo-kenya"]["quiet_hours"] == "22:00-07:00" and listed["ngo-kenya"]["email"] == ["ana@example.org"]
     bad = client.post("/api/v1/subscriptions", json={"name": "x", "email": ["not-an-address"]}, headers=site.bearer("analyst"))
     assert bad.status_code == 400
+    singular = {"name": "cli-style", "slack_webhook": "https://hooks.example.org/x", "company": ["MTN"], "label": ["censorship"]}
+    made = client.post("/api/v1/subscriptions", json=singular, headers=site.bearer("analyst")).json()
+    assert made["companies"] == ["MTN"] and made["labels"] == ["censorship"]
     assert client.delete("/api/v1/subscriptions/ngo-kenya", headers=site.bearer("analyst")).status_code == 204
     assert client.delete("/api/v1/subscriptions/ngo-kenya", headers=site.bearer("analyst")).status_code == 404
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from monitor.errors import ConfigError
 from monitor.review import ReviewError
@@ -36,11 +36,12 @@ class SubscriptionIn(BaseModel):
     slack_webhook: str | None = None
     email: list[str] | str | None = None
     console: str | None = None
-    companies: list[str] = Field(default_factory=list)
-    watchlists: list[str] = Field(default_factory=list)
-    tickers: list[str] = Field(default_factory=list)
-    labels: list[str] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
+    # plural as in subscriptions.yaml, or singular as the command's --company, --label ...
+    companies: list[str] = Field(default_factory=list, validation_alias=AliasChoices("companies", "company"))
+    watchlists: list[str] = Field(default_factory=list, validation_alias=AliasChoices("watchlists", "watchlist"))
+    tickers: list[str] = Field(default_factory=list, validation_alias=AliasChoices("tickers", "ticker"))
+    labels: list[str] = Field(default_factory=list, validation_alias=AliasChoices("labels", "label"))
+    countries: list[str] = Field(default_factory=list, validation_alias=AliasChoices("countries", "country"))
     min_severity: str = "low"
     mode: str = "instant"
     quiet_hours: str | None = None
