@@ -1,4 +1,4 @@
-"""Workspace list page: server time of /incidents (and /api/v1/incidents) with 100,000 incidents in SQLite."""
+"""Workspace list page: server time of /incidents (and /api/v1/incidents) with 100,000 incidents (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -57,20 +57,31 @@ def timed(client, path: str, headers: dict, runs: int = 7) -> float:
     return statistics.median(took) * 1000
 
 
+def run(url: str, n: int) -> None:
+    store = Store.open(url)
+    site = Site.build(store, FrozenClock(NOW), samples=False)
+    started = time.perf_counter()
+    fill(store, n, random.Random(7))
+    print(f"{store.dialect}: stored {n:,} incidents in {time.perf_counter() - started:.1f} s")
+    with site.client() as client:
+        site.login(client, "viewer")
+        for name, path in CASES.items():
+            headers = site.bearer("viewer") if path.startswith("/api/") else {}
+            print(f"{name:28s} {timed(client, path, headers):7.1f} ms  {path}")
+    store.close()
+
+
 def main() -> None:
+    """`python -m benchmarks.bench_workspace [N] [postgresql]`: SQLite by default."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    if "postgresql" in sys.argv[2:]:
+        from tests.pgdb import fresh_database
+
+        with fresh_database() as url:
+            run(url, n)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(f"sqlite:///{Path(folder) / 'bench.db'}")
-        site = Site.build(store, FrozenClock(NOW), samples=False)
-        started = time.perf_counter()
-        fill(store, n, random.Random(7))
-        print(f"stored {n:,} incidents in {time.perf_counter() - started:.1f} s")
-        with site.client() as client:
-            site.login(client, "viewer")
-            for name, path in CASES.items():
-                headers = site.bearer("viewer") if path.startswith("/api/") else {}
-                print(f"{name:28s} {timed(client, path, headers):7.1f} ms  {path}")
-        store.close()
+        run(f"sqlite:///{Path(folder) / 'bench.db'}", n)
 
 
 if __name__ == "__main__":
