@@ -214,3 +214,31 @@ def test_templates_need_nothing_the_content_security_policy_forbids():
     for template in (Path(monitor.web.__file__).parent / "templates").glob("*.html"):
         text = template.read_text()
         assert 'style="' not in text and "<script" not in text and " on" + "click=" not in text, template.name
+
+
+def test_a_new_password_ends_the_old_sessions(site, client):
+    from tests.webapp import password_hash
+
+    site.login(client, "viewer")
+    assert client.get("/account").status_code == 200
+    site.store.add_user("viewer@example.org", "viewer", password_hash() + "x", site.clock.now())  # reset
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_admins_test_a_source_from_the_sources_page_storing_nothing(site, client, classifier_factory):
+    from datetime import UTC, datetime
+
+    from tests.feeds import rss
+    from tests.feedserver import FeedServer
+
+    site.ws.classifier_factory = classifier_factory
+    csrf = site.login(client, "admin")
+    items = [{"title": "Authorities order nationwide internet shutdown in Gabon", "hours_ago": 1,
+              "summary": "Gabon Telecom cut mobile data.", "url": "https://news.example.org/g"}]
+    with FeedServer() as server:
+        url = server.route("/f.xml", rss(items, datetime(2026, 11, 23, tzinfo=UTC)))
+        page = client.post("/sources/test", data={"csrf_token": csrf, "url": url, "kind": "rss"}).text
+    assert "HTTP 200, 1 items" in page and "<td>shutdown</td>" in page and "<td>GA</td>" in page
+    assert site.store.count_items() == len(site.incidents)  # the samples only
+    failed = client.post("/sources/test", data={"csrf_token": csrf, "url": "http://127.0.0.1:9/none", "kind": "rss"})
+    assert failed.status_code == 200 and 'class="error"' in failed.text

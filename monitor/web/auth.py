@@ -59,8 +59,8 @@ def session_serializer(secret: str):
     return URLSafeTimedSerializer(secret, salt="rights-monitor-session")
 
 
-def read_session(secret: str, cookie: str | None) -> int | None:
-    """Return the user id of a genuine, unexpired session cookie, or None."""
+def read_session(secret: str, cookie: str | None) -> tuple[int, str] | None:
+    """Return (user id, password tag) of a genuine, unexpired session cookie, or None."""
     from itsdangerous import BadSignature
 
     if not cookie:
@@ -69,12 +69,33 @@ def read_session(secret: str, cookie: str | None) -> int | None:
         data = session_serializer(secret).loads(cookie, max_age=SESSION_MAX_AGE_S)
     except BadSignature:
         return None
-    return int(data["u"]) if isinstance(data, dict) and "u" in data else None
+    if not isinstance(data, dict) or "u" not in data:
+        return None
+    return int(data["u"]), str(data.get("p", ""))
 
 
-def make_session(secret: str, user_id: int) -> str:
+def password_tag(password_hash: str) -> str:
+    """Return a short digest of a password hash: a new password ends every session made with the old one."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def make_session(secret: str, user_id: int, password_hash: str) -> str:
     """Return a session cookie value for a user."""
-    return session_serializer(secret).dumps({"u": user_id, "n": secrets.token_hex(8)})
+    return session_serializer(secret).dumps({"u": user_id, "p": password_tag(password_hash),
+                                             "n": secrets.token_hex(8)})
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def check_password_of(password_hash: str | None, password: str) -> bool:
+    """Check a password, spending the same time when there is no such account (no user enumeration)."""
+    if password_hash is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_password(secrets.token_hex(8)))
+        check_password(_DUMMY_HASH[0], password)
+        return False
+    return check_password(password_hash, password)
 
 
 def csrf_token(secret: str, nonce: str) -> str:

@@ -43,8 +43,11 @@ class LoginRequired(Exception):
 def session_user(request: Request) -> User | None:
     """Return the logged-in user of a browser request, or None."""
     ws = workspace(request)
-    user_id = auth.read_session(ws.secret, request.cookies.get(auth.SESSION_COOKIE))
-    return ws.store.get_user_by_id(user_id) if user_id is not None else None
+    session = auth.read_session(ws.secret, request.cookies.get(auth.SESSION_COOKIE))
+    if session is None:
+        return None
+    user = ws.store.get_user_by_id(session[0])
+    return user if user is not None and auth.password_tag(user.password_hash) == session[1] else None
 
 
 def page_user(needed: str = "viewer"):

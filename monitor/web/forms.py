@@ -44,13 +44,13 @@ async def login(request: Request):
         return show(request, "login.html", status_code=429, error="Too many failed logins; wait 15 minutes.",
                     next="/")
     user = ws.store.get_user(email) if email else None
-    if user is None or not auth.check_password(user.password_hash, password):
+    if not auth.check_password_of(user.password_hash if user else None, password):
         ws.throttle.failed(*keys)
         return show(request, "login.html", status_code=401, error="Wrong email or password.", next="/")
     ws.throttle.succeeded(f"email:{email}")
     target = str(form.get("next") or "/")
     response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
-    response.set_cookie(auth.SESSION_COOKIE, auth.make_session(ws.secret, user.id), max_age=auth.SESSION_MAX_AGE_S,
+    response.set_cookie(auth.SESSION_COOKIE, auth.make_session(ws.secret, user.id, user.password_hash), max_age=auth.SESSION_MAX_AGE_S,
                         httponly=True, samesite="lax", secure=_secure(request))
     return response
 
