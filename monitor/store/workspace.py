@@ -120,20 +120,13 @@ class WorkspaceQueries:
 
     def reviewed_items(self) -> list[tuple[Incident, Item]]:
         """Return every item of a reviewed incident with its incident, by item id."""
-        i = t.incidents.c
-        stmt = (select(t.incidents, t.items.c.id.label("item_id"))
-                .select_from(t.incidents.join(t.items, t.items.c.incident_id == i.id))
-                .where(i.review != "new").order_by(t.items.c.id))
+        reviewed = {i.id: i for i in self._incidents(select(t.incidents).where(t.incidents.c.review != "new"))}
+        if not reviewed:
+            return []
+        stmt = select(t.items).where(t.items.c.incident_id.in_(list(reviewed))).order_by(t.items.c.id)
         with self._tx() as conn:
-            rows = conn.execute(stmt).all()
-            items = {row.id: t.to_item(row) for row in conn.execute(
-                select(t.items).where(t.items.c.id.in_([r.item_id for r in rows])))} if rows else {}
-        out = []
-        for row in rows:
-            data = row._asdict()
-            item_id = data.pop("item_id")
-            out.append((t.to_incident(_Row(data)), items[item_id]))
-        return out
+            items = [t.to_item(row) for row in conn.execute(stmt)]
+        return [(reviewed[item.incident_id], item) for item in items if item.incident_id is not None]
 
     def items_for_incidents(self, incident_ids: Sequence[int]) -> dict[int, list[Item]]:
         """Return the items reporting each incident, oldest first, in one query."""
@@ -171,12 +164,6 @@ class WorkspaceQueries:
                 .where(cond).group_by(t.items.c.source).order_by(func.count().desc()).limit(limit))
         with self._tx() as conn:
             return [(source, int(n)) for source, n in conn.execute(stmt)]
-
-    def deliveries_to(self, target: str) -> int:
-        """Count the deliveries ever queued to a target."""
-        stmt = select(func.count()).select_from(t.deliveries).where(t.deliveries.c.target == target)
-        with self._tx() as conn:
-            return int(conn.execute(stmt).scalar_one())
 
     # ------------------------------------------------------------------ accounts and tokens
 
@@ -283,13 +270,3 @@ class WorkspaceQueries:
         with self._tx() as conn:
             conn.execute(stmt)
             return conn.execute(select(t.app_secrets.c.value).where(t.app_secrets.c.name == name)).scalar_one()
-
-
-class _Row:
-    """A stand-in for a Row built from a dict (for to_incident)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def _asdict(self) -> dict[str, Any]:
-        return dict(self._data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -183,11 +183,3 @@ def chart_bars(series: Mapping[str, Sequence[int]], width: int = 560, height: in
                 bars.append({"x": round(k * bar_w + 2, 1), "y": round(y, 1), "w": round(bar_w - 4, 1),
                              "h": round(h, 1), "label": label, "n": values[k]})
     return bars
-
-
-def without(items: Sequence[str], value: str) -> list[str]:
-    return [v for v in items if v != value]
-
-
-def with_review(incident: Incident, review: str) -> Incident:
-    return replace(incident, review=review)
