@@ -242,3 +242,17 @@ def test_admins_test_a_source_from_the_sources_page_storing_nothing(site, client
     assert site.store.count_items() == len(site.incidents)  # the samples only
     failed = client.post("/sources/test", data={"csrf_token": csrf, "url": "http://127.0.0.1:9/none", "kind": "rss"})
     assert failed.status_code == 200 and 'class="error"' in failed.text
+
+
+def test_admins_manage_users_and_others_may_not(site, client):
+    csrf = site.login(client, "admin")
+    client.post("/users", data={"csrf_token": csrf, "email": "New@Example.org", "role": "viewer",
+                                "password": "a fine password"})
+    assert site.store.get_user("new@example.org").role == "viewer"
+    short = client.post("/users", data={"csrf_token": csrf, "email": "x@example.org", "role": "viewer", "password": "x"})
+    assert "at least 8" in short.text and site.store.get_user("x@example.org") is None
+    assert "new@example.org" in client.get("/users").text
+    csrf = site.login(client, "analyst")
+    assert client.get("/users").status_code == 403
+    assert client.post("/users", data={"csrf_token": csrf, "email": "y@example.org", "role": "admin",
+                                       "password": "a fine password"}).status_code == 403

@@ -14,7 +14,7 @@ from monitor.signing import verify_recipient
 from monitor.subscriptions import subscription_from_mapping, subscription_mapping
 from monitor.types import User
 from monitor.web import actions, auth
-from monitor.web.deps import ANALYST, VIEWER, check_csrf, workspace
+from monitor.web.deps import ADMIN, ANALYST, VIEWER, check_csrf, workspace
 from monitor.web.render import show
 
 router = APIRouter(include_in_schema=False)
@@ -249,3 +249,28 @@ def incidents_feed(request: Request, token: str = "", company: str = "", watchli
 @router.get("/healthz")
 def healthz():
     return {"ok": True}
+
+
+# ------------------------------------------------------------------ accounts (admins)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: User = Depends(ADMIN)):
+    return show(request, "users.html", user=user, users=workspace(request).store.list_users(),
+                message=request.query_params.get("m"))
+
+
+@router.post("/users", dependencies=[Depends(check_csrf)])
+async def save_user(request: Request, user: User = Depends(ADMIN)):
+    """Create an account or set a new role and password (the same as `rights-monitor user add`)."""
+    from monitor.types import ROLES
+
+    ws = workspace(request)
+    form = await request.form()
+    email, role, password = (str(form.get(k, "")).strip() for k in ("email", "role", "password"))
+    if "@" not in email or role not in ROLES or len(password) < 8:
+        message = "give an email address, a role and a password of at least 8 characters"
+    else:
+        made = ws.store.add_user(email, role, auth.hash_password(password), ws.clock.now())
+        message = f"saved {made.email} ({made.role})"
+    return RedirectResponse("/users?" + urlencode({"m": message}), 303)
