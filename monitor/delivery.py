@@ -38,18 +38,22 @@ def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random
 
 
 def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: datetime, *,
-                 include_backoff: bool = False, sender: str | None = None, limit: int = 500) -> DrainReport:
-    """Send every delivery that is due; return what happened."""
+                 include_backoff: bool = False, sender: str | None = None, limit: int = 500,
+                 public_url: str | None = None) -> DrainReport:
+    """Send every delivery that is due; return what happened.
+
+    With `public_url` (the workspace's address), emails carry a signed one-click unsubscribe URL.
+    """
     counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0}
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
         if not store.claim_delivery(delivery.id, now):
             continue  # another worker has it
-        counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender)] += 1
+        counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender, public_url)] += 1
     return DrainReport(**counts)
 
 
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
-                 now: datetime, sender: str | None) -> str:
+                 now: datetime, sender: str | None, public_url: str | None = None) -> str:
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
@@ -60,7 +64,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         why = NotConfigured(f"no {delivery.channel_kind} notifier configured")
         store.mark_retry(delivery.id, str(why), now + timedelta(seconds=UNCONFIGURED_RETRY_S))
         return "retried"
-    message = build_message(store, incident, alert, delivery, watchlist, sender)
+    message = build_message(store, incident, alert, delivery, watchlist, sender, public_url)
     return _send(notifier, message, delivery, store, now)
 
 
@@ -81,16 +85,20 @@ def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: 
 
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,
-                  sender: str | None) -> Message:
+                  sender: str | None, public_url: str | None = None) -> Message:
     """Assemble what a notifier renders: current incident state, tickers, thread and unsubscribe."""
     tickers = {name: tuple(watchlist.tickers(name)) for name in incident.companies if watchlist}
     thread = store.thread_ref(incident.id, delivery.channel_kind, delivery.target) if alert.kind == "update" else None
-    return Message(incident=incident, alert=alert, company_tickers=tickers, thread_ref=thread,
-                   unsubscribe=unsubscribe_link(alert.subscription, delivery.target, sender))
+    link = unsubscribe_link(alert.subscription, delivery.target, sender)
+    if public_url and "@" in delivery.target:
+        from monitor.signing import unsubscribe_url
+
+        link = unsubscribe_url(public_url, store.app_secret("unsubscribe"), alert.subscription, delivery.target)
+    return Message(incident=incident, alert=alert, company_tickers=tickers, thread_ref=thread, unsubscribe=link)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:
-    """A mailto to the monitor's sender address that asks to remove this recipient (a URL once the dashboard exists)."""
+    """A mailto to the monitor's sender address that asks to remove this recipient (without a workspace URL)."""
     if "@" not in target or not sender:
         return None
     subject = quote(f"unsubscribe {subscription} {target}")

@@ -127,17 +127,20 @@ def deliver(ctx: click.Context, retry_all: bool) -> None:
     store = open_store(settings)
     try:
         report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
-                              include_backoff=retry_all, sender=settings.smtp.sender)
+                              include_backoff=retry_all, sender=settings.smtp.sender,
+                              public_url=settings.public_url)
     finally:
         store.close()
     click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
                f"dropped {report.dropped}")
 
 
-@cli.command("sources")
+@cli.group("sources", invoke_without_command=True)
 @click.pass_context
 def sources_cmd(ctx: click.Context) -> None:
-    """Show every source with its health record."""
+    """Show every source with its health record (`sources test URL` tries one source)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.markup import escape
     from rich.table import Table
 

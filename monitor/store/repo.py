@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.errors import StoreError
 from monitor.store import tables as t
 from monitor.store.migrate import open_engine
+from monitor.store.workspace import WorkspaceQueries
 from monitor.types import (
     Alert,
     Classification,
@@ -31,7 +32,7 @@ DeliveryEntry = tuple[str, str, datetime, str]  # channel_kind, target, next_att
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
 
 
-class Store:
+class Store(WorkspaceQueries):
     """The database of rights-monitor; SQLite by default, PostgreSQL by URL."""
 
     def __init__(self, engine: Engine) -> None:
@@ -250,7 +251,8 @@ class Store:
         """Set an incident's status (open | dismissed); False when there is no such incident."""
         if status not in ("open", "dismissed"):
             raise ValueError(f"unknown incident status {status!r} (open, dismissed)")
-        stmt = update(t.incidents).where(t.incidents.c.id == incident_id).values(status=status)
+        review = "dismissed" if status == "dismissed" else "new"
+        stmt = update(t.incidents).where(t.incidents.c.id == incident_id).values(status=status, review=review)
         with self._tx() as conn:
             return conn.execute(stmt).rowcount > 0
 
