@@ -180,10 +180,11 @@ class CascadeClassifier:
     def _dense(self, vectors: Any, logits: Any, hits: Sequence[rules.CueHits]) -> Any:
         import numpy as np
 
-        from classifiers.learned import stack_features
+        from classifiers.learned import neighbour_votes, stack_features
 
         cues = np.array([h.vector() for h in hits], dtype=np.float64)
-        return self.head.dense_probabilities(stack_features(vectors, logits, cues))
+        votes = neighbour_votes(vectors, self.head.bank_vectors, self.head.bank_labels)
+        return self.head.dense_probabilities(stack_features(vectors, logits, votes, cues))
 
     def _describe(self, reading: Reading, probabilities: Any, thresholds: Mapping[str, float],
                   vector: tuple[float, ...] | None) -> Classification:

@@ -259,6 +259,24 @@ def sparse_out_of_fold(texts: Sequence[str], y: Any, folds: Sequence[int], train
     return out
 
 
+def neighbours_out_of_fold(vectors: Any, y: Any, folds: Sequence[int], train_only: Any) -> Any:
+    """Neighbour votes for every row from the rows of the other folds (train-only rows vote in every fold)."""
+    import numpy as np
+
+    from classifiers.learned import neighbour_votes
+
+    out = np.zeros(y.shape, dtype=np.float64)
+    folds = np.asarray(folds)
+    for k in range(FOLDS):
+        bank = np.flatnonzero((folds != k) | train_only)
+        rows = np.flatnonzero((folds == k) & ~train_only)
+        out[rows] = neighbour_votes(vectors[rows], vectors[bank], y[bank])
+    extra = np.flatnonzero(train_only)
+    if len(extra):
+        out[extra] = neighbour_votes(vectors[extra], vectors[~train_only], y[~train_only])
+    return out
+
+
 @dataclass
 class DenseStage:
     mean: Any

@@ -7,6 +7,7 @@ either stores the candidate as a new incident or stores `merge_report(found, can
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -26,13 +27,19 @@ WINDOW = timedelta(days=7)
 SAME_TITLE_JACCARD = 0.4  # content-word overlap of two headlines about one event
 SAME_FINGERPRINT = 0.9  # simhash similarity of near-duplicate texts
 SHUTDOWN_SAME_EVENT = timedelta(days=3)  # one country's shutdown reports this close are one event
-# Multilingual-e5 cosine of two reports' vectors at which they tell one event: in other words
-# (same language), or in another language, where the same meaning lands a little further apart.
-# Tuned on the real report pairs of classifiers/data/event_pairs.jsonl (docs/classifier.md).
-SAME_MEANING = 0.90
-SAME_MEANING_ACROSS_LANGUAGES = 0.86
-STRONG_MARGIN = 0.02  # this far over its threshold, a meaning match reaches back LONG_WINDOW
-LONG_WINDOW = timedelta(days=30)
+# One event or two? A logistic model over a pair of incidents' features (`pair_features`), fitted on
+# real report pairs of one event and of look-alike events (classifiers/data/event_pairs.jsonl, with
+# `scripts/evaluate_pairs.py --fit`; figures in docs/classifier.md). It needs both reports' meaning
+# vectors (multilingual-e5, so a French and an English report of one shutdown land close); without
+# them the older rules below decide alone.
+PAIR_FEATURES = (
+    "meaning", "meaning_across_languages", "across_languages", "shared_country", "country_conflict",
+    "shared_company", "shared_label", "log_days", "within_3_days", "title_overlap",
+)
+PAIR_WEIGHTS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+PAIR_BIAS = 0.0
+SAME_EVENT_PROBABILITY = 0.5
+LONG_WINDOW = timedelta(days=30)  # how far back a report may still find its event (a follow-up weeks later)
 
 _STOPWORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into", "is",
@@ -71,9 +78,8 @@ def match_incident(
 ) -> Incident | None:
     """Return the incident that reports the same event, or None.
 
-    Any evidence counts within `window` of an incident's last report; a report that says the same
-    in other words (a strong meaning match on a shared subject) also joins an incident of the last
-    `LONG_WINDOW` (a shutdown lifted three weeks later, a follow-up on a spyware case)."""
+    The pair model weighs the time since an incident's last report itself, up to `LONG_WINDOW` (a
+    shutdown lifted three weeks later); the rules without vectors look back `window`."""
     best: tuple[float, Incident] | None = None
     for incident in recent:
         score = same_event_score(candidate, incident, gap=now - incident.last_seen, window=window)
@@ -89,24 +95,43 @@ def lookback(window: timedelta = WINDOW) -> timedelta:
 
 def same_event_score(a: Incident, b: Incident, gap: timedelta = timedelta(0), window: timedelta = WINDOW) -> float:
     """Score how surely two incidents report one event (0 = not the same), `gap` after b's last report."""
+    if gap > LONG_WINDOW or not _shares_subject(a, b):
+        return 0.0
+    if a.vector and b.vector:
+        probability = same_event_probability(a, b, gap)
+        if probability >= SAME_EVENT_PROBABILITY:
+            return probability
+    if gap > window or not set(a.labels) & set(b.labels):
+        return 0.0
     if set(a.urls) & set(b.urls):
         return 1.0
-    meaning = meaning_similarity(a, b)
-    threshold = _meaning_threshold(a, b)
-    if gap > (LONG_WINDOW if meaning >= threshold + STRONG_MARGIN else window):
-        return 0.0
-    if not _shares_subject(a, b, same_meaning=meaning >= threshold):
-        return 0.0
     words = title_similarity(a.title, b.title)
     if words >= SAME_TITLE_JACCARD:
         return words
     if _fingerprint_similarity(a, b) >= SAME_FINGERPRINT:
         return SAME_FINGERPRINT
-    if meaning >= threshold:
-        return meaning
-    if _same_shutdown(a, b):
+    if not (a.vector and b.vector) and _same_shutdown(a, b):
         return SAME_TITLE_JACCARD / 2  # weaker than a headline match, still one event
     return 0.0
+
+
+def pair_features(a: Incident, b: Incident, gap: timedelta) -> tuple[float, ...]:
+    """The features of `PAIR_FEATURES` for two incidents, `gap` apart in time."""
+    meaning = meaning_similarity(a, b)
+    across = float((a.lang or "").split("-")[0] != (b.lang or "").split("-")[0])
+    shared_country = float(bool(set(a.countries) & set(b.countries)))
+    conflict = float(bool(a.countries and b.countries) and not shared_country)
+    companies = set(a.companies + a.inferred_companies) & set(b.companies + b.inferred_companies)
+    days = abs(gap.total_seconds()) / 86400
+    return (meaning, meaning * across, across, shared_country, conflict, float(bool(companies)),
+            float(bool(set(a.labels) & set(b.labels))), math.log1p(days), float(days <= 3),
+            title_similarity(a.title, b.title))
+
+
+def same_event_probability(a: Incident, b: Incident, gap: timedelta) -> float:
+    """The pair model's probability that `a` and `b` report one event."""
+    z = PAIR_BIAS + sum(w * x for w, x in zip(PAIR_WEIGHTS, pair_features(a, b, gap)))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def meaning_similarity(a: Incident, b: Incident) -> float:
@@ -116,11 +141,6 @@ def meaning_similarity(a: Incident, b: Incident) -> float:
     dot = sum(x * y for x, y in zip(a.vector, b.vector))
     norm = (sum(x * x for x in a.vector) * sum(y * y for y in b.vector)) ** 0.5
     return dot / norm if norm else 0.0
-
-
-def _meaning_threshold(a: Incident, b: Incident) -> float:
-    same_language = (a.lang or "").split("-")[0] == (b.lang or "").split("-")[0]
-    return SAME_MEANING if same_language else SAME_MEANING_ACROSS_LANGUAGES
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -169,12 +189,10 @@ def merge_report(incident: Incident, candidate: Incident, now: datetime) -> Inci
 # --------------------------------------------------------------------------- matching rules
 
 
-def _shares_subject(a: Incident, b: Incident, same_meaning: bool = False) -> bool:
-    """Share a company (named or inferred) or a country, and a label (or say the same thing:
-    one outlet's "blocked" is another's "shut down"). A dismissed incident matches too, so later
-    reports of its event stay quiet with it."""
-    if not (set(a.labels) & set(b.labels) or same_meaning):
-        return False
+def _shares_subject(a: Incident, b: Incident) -> bool:
+    """Share a company (named or inferred) or a country. Labels may differ (one outlet's "blocked"
+    is another's "shut down"); the rules without vectors ask for a shared label too. A dismissed
+    incident matches as well, so later reports of its event stay quiet with it."""
     companies = set(a.companies + a.inferred_companies) & set(b.companies + b.inferred_companies)
     return bool(companies or set(a.countries) & set(b.countries))
 

@@ -1,6 +1,11 @@
 """Measure incident matching on real report pairs: one event told twice, and look-alike events.
 
     .venv/bin/python scripts/evaluate_pairs.py [classifiers/data/event_pairs.jsonl] [--json]
+    .venv/bin/python scripts/evaluate_pairs.py --fit   # refit monitor.incidents' pair model, print it
+
+`--fit` (needs scikit-learn, the `tools` extra) fits the logistic pair model on the pairs whose
+two reports are incidents sharing a country or company, reports it by 2-fold cross-validation (each
+half scored by a model fitted on the other) and prints the constants to paste into monitor/incidents.py.
 
 Each pair goes through the real path: both reports are classified by the shipped classifier,
 made into candidate incidents dated by their publication, and the later one is matched against
@@ -23,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifiers import build_classifier  # noqa: E402
 from monitor.config import ClassifierSettings  # noqa: E402
+from monitor import incidents  # noqa: E402
 from monitor.incidents import incident_from_report, match_incident  # noqa: E402
 from monitor.types import ClassifyInput, Incident, Item  # noqa: E402
 from monitor.watchlist import load_watchlist  # noqa: E402
@@ -58,13 +64,61 @@ def joined(pair: dict, classifier: Any) -> tuple[bool, str]:
     return match_incident(second, [first], second.first_seen) is not None, "no match"
 
 
+def fit(pairs: list[dict], classifier: Any) -> None:
+    """Fit the pair model; print its 2-fold figures over all pairs and the constants to ship."""
+    import hashlib
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    rows, half, same = [], [], []
+    for pair in pairs:
+        a, b = sorted((pair["a"], pair["b"]), key=published)
+        first, second = as_incident(a, pair["pair_id"] + "a", classifier), as_incident(b, pair["pair_id"] + "b", classifier)
+        usable = first is not None and second is not None and incidents._shares_subject(first, second)
+        gap = (second.first_seen - first.first_seen) if usable else None
+        rows.append(incidents.pair_features(first, second, gap) if usable else None)
+        half.append(int(hashlib.sha256(pair["pair_id"].encode()).hexdigest(), 16) % 2)
+        same.append(pair["kind"] == "same")
+    half_a, same_a = np.array(half), np.array(same)
+    usable_a = np.array([r is not None for r in rows])
+    x = np.array([r if r is not None else [0.0] * len(incidents.PAIR_FEATURES) for r in rows])
+
+    def model(mask):
+        return LogisticRegression(C=0.1, max_iter=5000, class_weight="balanced").fit(x[mask & usable_a], same_a[mask & usable_a])
+
+    def threshold(probabilities, mask):
+        # the lowest probability that joins at most 2% of the different-event pairs (all of them counted)
+        negatives = np.sort(probabilities[mask & ~same_a & usable_a])[::-1]
+        allowed = int(0.02 * (mask & ~same_a).sum())
+        return float(negatives[allowed] + 1e-6) if len(negatives) > allowed else 0.5
+
+    joined = np.zeros(len(rows), dtype=bool)
+    for k in (0, 1):
+        m = model(half_a != k)
+        t = threshold(m.predict_proba(x)[:, 1], half_a != k)
+        joined |= (half_a == k) & usable_a & (m.predict_proba(x)[:, 1] >= t)
+    print(f"2-fold: same event joined {joined[same_a].mean():.1%} ({joined[same_a].sum()}/{same_a.sum()}), "
+          f"different events joined {joined[~same_a].mean():.1%} ({joined[~same_a].sum()}/{(~same_a).sum()}); "
+          f"pairs whose two reports are incidents sharing a subject: {usable_a.sum()}")
+    full = model(np.ones(len(rows), dtype=bool))
+    t = threshold(full.predict_proba(x)[:, 1], np.ones(len(rows), dtype=bool))
+    print("PAIR_WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in full.coef_[0]) + ")")
+    print(f"PAIR_BIAS = {full.intercept_[0]:.4f}")
+    print(f"SAME_EVENT_PROBABILITY = {t:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(PAIRS))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--fit", action="store_true", help="refit the pair model and print its constants")
     args = parser.parse_args()
     pairs = [json.loads(line) for line in Path(args.file).open(encoding="utf-8") if line.strip()]
     classifier = build_classifier(ClassifierSettings(kind="cascade"), load_watchlist())
+    if args.fit:
+        fit(pairs, classifier)
+        return
     counts: dict[str, dict[str, int]] = {}
     misses = []
     for pair in pairs:

@@ -85,8 +85,9 @@ def cross_validate(scored: list[dict], extra: list[dict], encoder: CachedEncoder
     train_only = np.arange(len(rows)) >= n
     folds = np.array(training.assign_folds(scored, training.twin_groups(vectors[:n])) + [-1] * len(extra))
     sparse = training.sparse_out_of_fold(texts, y, folds, train_only)
+    votes = training.neighbours_out_of_fold(vectors, y, folds, train_only)
     cues = np.array([rules.find_cues(r["title"], r["summary"]).vector() for r in rows], dtype=np.float64)
-    features = stack_features(vectors, sparse, cues)
+    features = stack_features(vectors, sparse, votes, cues)
     dense = np.zeros(y.shape)
     for k in range(training.FOLDS):
         fit_rows = (folds != k) | train_only
@@ -98,7 +99,7 @@ def cross_validate(scored: list[dict], extra: list[dict], encoder: CachedEncoder
         point, probs = _fold_operating_point(sparse[:n], dense[:n], y[:n], tune, test)
         probabilities[test] = probs
         predicted[test] = training.apply_cascade(probs, point["first"], point["thresholds"])
-    return {"rows": rows, "texts": texts, "y": y, "features": features, "sparse": sparse, "dense": dense,
+    return {"rows": rows, "texts": texts, "y": y, "vectors": vectors, "features": features, "sparse": sparse, "dense": dense,
             "predicted": predicted, "probabilities": probabilities, "n": n}
 
 
@@ -147,7 +148,8 @@ def fit_final(cv: dict[str, Any]) -> LearnedHead:
     return LearnedHead(
         idf=sparse_stage.idf, sparse_w=sparse_stage.weights, sparse_b=sparse_stage.bias, sparse_platt=sparse_platt,
         dense_mean=dense_stage.mean, dense_scale=dense_stage.scale, dense_w=dense_stage.weights,
-        dense_b=dense_stage.bias, dense_platt=dense_platt, thresholds=thresholds,
+        dense_b=dense_stage.bias, dense_platt=dense_platt, bank_vectors=cv["vectors"], bank_labels=y,
+        thresholds=thresholds,
     )
 
 
