@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: install run test demo bench lint check-config train eval-pairs clean serve screenshots
+.PHONY: install run test test-slow demo bench lint check-config train eval-pairs clean serve screenshots
 
 # Playwright (browser tests only) bundles a 144 MB Node.js; where the system has Node.js 20 or newer the
 # tests use that one instead (tests/browser.py sets PLAYWRIGHT_NODEJS_PATH), so the bundled copy goes.
@@ -30,6 +30,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The long kill-restart test: a real process SIGKILLed at every kill point, 3 trials each (RIGHTS_MONITOR_KILL_TRIALS).
+test-slow: install
+	$(BIN)/python -m pytest -q -s -m slow
 
 demo: install
 	$(BIN)/rights-monitor demo

@@ -16,12 +16,13 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor import alerts, incidents
+from monitor import alerts, failpoints, incidents
 from monitor.backfill import is_alertable
 from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.dedup import canonical_url, content_hash
 from monitor.errors import SourceError
+from monitor.hygiene import clean_line
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
 from monitor.types import (
@@ -31,6 +32,7 @@ from monitor.types import (
     CycleReport,
     Incident,
     Item,
+    ParsedItems,
     PollResult,
     RawItem,
     SourceConfig,
@@ -82,20 +84,29 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         result, raws = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
-        log.warning("source %s failed: %s", source.name, exc)
+        log.warning("source %s failed: %s", source.name, clean_line(str(exc)))
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
-    new = _store_items(source, raws, health, rt, now)
-    rt.store.save_health(_succeeded(health, source, result, now, rt.settings))
+    with rt.store.transaction():  # the items and the validators that say "seen" commit together
+        new = _store_items(source, raws, health, rt, now)
+        rt.store.save_health(_succeeded(health, source, result, now, rt.settings, getattr(raws, "warning", None)))
+    failpoints.reached("items-stored")
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
                       took_s=time.monotonic() - started, http_status=result.status)
 
 
 async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
-    """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record."""
+    """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record.
+
+    The whole of it (the feed, its article pages) has one deadline: a slow source is reported, not waited on.
+    """
+    deadline = rt.settings.fetch.source_deadline_s
     try:
-        return await _fetch_and_parse(source, rt, health)
+        async with asyncio.timeout(deadline):
+            return await _fetch_and_parse(source, rt, health)
+    except TimeoutError as exc:
+        raise SourceError(f"no complete answer within the {deadline:g}s deadline") from exc
     except SourceError:
         raise
     except Exception as exc:
@@ -105,12 +116,15 @@ async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: So
 
 async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
     kind = SOURCES.get(source.kind).from_config(source)
-    result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified)
+    result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified,
+                                    trusted=source.trusted)
     if result.not_modified:
         return result, []
     raws = kind.parse(result)
+    warning = getattr(raws, "warning", None)
     if source.fetch_article:
-        raws = await _with_article_text(raws, rt)
+        raws = ParsedItems(await _with_article_text(raws, rt))
+        raws.warning = warning
     return result, raws
 
 
@@ -146,13 +160,16 @@ def _store_items(source: SourceConfig, raws: list[RawItem], health: SourceHealth
     return rt.store.add_items(source.name, entries, now)
 
 
-def _succeeded(health: SourceHealth, source: SourceConfig, result, now, settings: Settings) -> SourceHealth:
+def _succeeded(health: SourceHealth, source: SourceConfig, result, now, settings: Settings,
+               warning: str | None = None) -> SourceHealth:
     delay = next_delay_s(source.interval_s, 0, retry_after_s=result.retry_after_s, max_age_s=result.max_age_s,
                          max_backoff_s=settings.fetch.max_backoff_s)
     return dataclasses.replace(
         health, last_attempt=now, last_success=now, consecutive_failures=0, last_error=None,
         last_status=result.status, next_due=now + timedelta(seconds=delay),
         first_polled=health.first_polled or now,
+        # a 304 is the same document as before: its warning stands
+        last_warning=health.last_warning if result.not_modified else (clean_line(warning)[:500] if warning else None),
         etag=result.etag or health.etag, last_modified=result.last_modified or health.last_modified,
     )
 
@@ -162,7 +179,7 @@ def _failed(health: SourceHealth, source: SourceConfig, exc: SourceError, now, s
     delay = next_delay_s(source.interval_s, failures, retry_after_s=exc.retry_after_s,
                          max_backoff_s=settings.fetch.max_backoff_s)
     return dataclasses.replace(
-        health, last_attempt=now, consecutive_failures=failures, last_error=str(exc)[:500],
+        health, last_attempt=now, consecutive_failures=failures, last_error=clean_line(str(exc))[:500],
         last_status=exc.status, next_due=now + timedelta(seconds=delay),
     )
 
@@ -191,9 +208,16 @@ class ProcessReport:
 
 
 def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
-    """Classify every stored but unclassified item, fold incidents, and queue the alerts they raise."""
-    totals = ProcessReport()
-    while items := rt.store.unclassified_items(limit=batch):
+    """Classify every unprocessed item, fold incidents and queue the alerts they raise, a batch at a time.
+
+    Classifying (the slow part) happens outside any transaction; then one transaction claims the batch's
+    still-unprocessed items, stores their classifications, folds their incidents, queues the alerts and
+    marks them processed. A crash anywhere leaves them unprocessed, and the next run does them again;
+    another process working on the same store skips what this one committed.
+    """
+    totals, after = ProcessReport(), 0
+    while items := rt.store.unprocessed_items(limit=batch, after_id=after):
+        after = items[-1].id
         report = _process_batch(items, rt)
         totals = ProcessReport(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(report))))
     return totals
@@ -201,16 +225,23 @@ def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
 
 def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
     inputs = [ClassifyInput(id=str(i.id), title=i.title, summary=i.summary, url=i.url, lang=i.lang) for i in items]
-    results = rt.classifier.classify_many(inputs)
-    touched: dict[int, Incident] = {}
+    results = dict(zip((i.id for i in items), rt.classifier.classify_many(inputs)))
     classifier_name = getattr(rt.classifier, "name", type(rt.classifier).__name__)
-    for item, cls in zip(items, results):
-        rt.store.save_classification(item.id, cls, classifier_name, rt.clock.now())
-        if cls.labels:
-            incident = _fold_into_incident(item, cls, rt)
-            touched[incident.id] = incident
-    alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
-    return ProcessReport(classified=len(items), incidents=len(touched), alerts=alert_count)
+    by_id = {item.id: item for item in items}
+    with rt.store.transaction():
+        claimed = rt.store.claim_items(list(by_id))
+        touched: dict[int, Incident] = {}
+        for item_id in claimed:
+            cls = results[item_id]
+            rt.store.save_classification(item_id, cls, classifier_name, rt.clock.now())
+            if cls.labels:
+                incident = _fold_into_incident(by_id[item_id], cls, rt)
+                touched[incident.id] = incident
+        alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
+        rt.store.mark_processed(claimed, rt.clock.now())
+        failpoints.reached("before-fold-commit")
+    failpoints.reached("after-fold-commit")
+    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=alert_count)
 
 
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:

@@ -54,6 +54,7 @@ class SourceConfig:
     countries: tuple[str, ...] = ()
     verified: bool = True
     fetch_article: bool = False  # fetch the linked page when the feed carries only a title
+    trusted: bool = True  # False for a source added through the workspace: its URL passes the SSRF guard
     options: Mapping[str, Any] = field(default_factory=dict)  # kind-specific (selectors, field map)
 
 
@@ -100,6 +101,7 @@ class SourceHealth:
     first_polled: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
+    last_warning: str | None = None  # e.g. a malformed feed salvaged: the parser's complaint
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,12 @@ class PollResult:
 
 
 # --------------------------------------------------------------------------- items
+
+
+class ParsedItems(list):
+    """The RawItems a source parsed, with the parser's complaint when a malformed document was salvaged."""
+
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,7 @@ class Item:
     lang: str | None = None
     alertable: bool = True  # False for backfill: stored but never alerted
     incident_id: int | None = None
+    processed_at: datetime | None = None  # None until classification, incident and alerts committed together
 
 
 # --------------------------------------------------------------------------- classification
@@ -356,6 +365,7 @@ class Message:
     company_tickers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     thread_ref: str | None = None  # e.g. Slack ts of the first message, for replies
     unsubscribe: str | None = None  # mailto: or URL
+    key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
 
 
 @dataclass(frozen=True)
@@ -373,6 +383,9 @@ class Delivery:
     external_ref: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    claimed_by: str | None = None  # the lease holder (host:pid:start), while claimed
+    intent_key: str | None = None  # chosen before the first send: email Message-ID, Slack client key
+    intent_at: datetime | None = None  # when a send was last attempted; reconciled after a crash
 
 
 @dataclass(frozen=True)

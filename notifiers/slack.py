@@ -6,13 +6,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from monitor.config import Settings, SlackSettings
-from monitor.errors import DeliveryError, NotConfigured
+from monitor.errors import DeliveryError, NotConfigured, SourceError
+from monitor.netguard import UrlGuard
 from monitor.types import Message, SendReceipt
 from notifiers.base import NOTIFIERS, Pacer, redact_url, retryable_status
 from notifiers.render import safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
+METADATA_EVENT = "rights_monitor_alert"  # message metadata carrying the outbox's key, for the lookup after a crash
+LOOKUP_LIMIT = 200
+LOOKUP_PAGES = 5
+LOOKUP_UNAVAILABLE = frozenset({"missing_scope", "not_allowed_token_type", "unknown_method", "not_in_channel"})
 # Slack `error` codes that say "later", not "never".
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -74,13 +79,55 @@ class SlackBotNotifier:
         text, blocks = slack_blocks(message)
         thread = message.thread_ref if message.alert.kind == "update" else None
         self._pacer.wait(target)
-        ts = self._post(target, text, blocks, thread)
+        ts = self._post(target, text, blocks, thread, message.key)
         # Slack wants replies threaded on the parent, so a reply hands the parent back.
         return SendReceipt(external_ref=thread or ts)
 
-    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None) -> str:
+    def find_sent(self, message: Message, target: str) -> SendReceipt | None:
+        """Look for the message carrying `message.key` in the channel (or the thread); None when absent.
+
+        Called by the outbox after a crash between a send and its record, so an alert is not posted twice.
+        It reads back at most LOOKUP_PAGES x LOOKUP_LIMIT messages.
+        """
+        if not message.key:
+            return None
+        thread = message.thread_ref if message.alert.kind == "update" else None
+        cursor = None
+        for _ in range(LOOKUP_PAGES):
+            response = self._history(target, thread, cursor)
+            if response is None:
+                return None
+            ts = _ts_with_key(response.get("messages") or [], message.key)
+            if ts is not None:
+                return SendReceipt(external_ref=thread or ts)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def _history(self, target: str, thread: str | None, cursor: str | None) -> Any:
+        """One page of the channel's history (or the thread's replies); None when the token may not read it."""
         from slack_sdk.errors import SlackApiError
 
+        try:
+            if thread:
+                return self._client.conversations_replies(
+                    channel=target, ts=thread, include_all_metadata=True, limit=LOOKUP_LIMIT, cursor=cursor)
+            return self._client.conversations_history(
+                channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT, cursor=cursor)
+        except SlackApiError as exc:
+            if str(exc.response.get("error", "")) in LOOKUP_UNAVAILABLE:
+                return None  # no history scope: sending again is all that is left
+            r = exc.response
+            raise delivery_error(r.status_code, str(r.get("error", "")), r.headers, f"slack {target}") from exc
+        except OSError as exc:
+            raise _network_error(exc, f"slack {target}") from exc
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None,
+              key: str | None = None) -> str:
+        from slack_sdk.errors import SlackApiError
+
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
         try:
             response = self._client.chat_postMessage(
                 channel=channel,
@@ -89,6 +136,7 @@ class SlackBotNotifier:
                 thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             )
         except SlackApiError as exc:
             r = exc.response
@@ -100,13 +148,23 @@ class SlackBotNotifier:
         return str(response.get("ts") or "")
 
 
+def _ts_with_key(messages: list[dict[str, Any]], key: str) -> str | None:
+    """Return the ts of the message whose metadata carries `key`, or None."""
+    for found in messages:
+        payload = (found.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == key:
+            return str(found.get("ts") or "")
+    return None
+
+
 def web_client(slack: SlackSettings) -> Any:
     """Build a WebClient for the configured API base, without slack-sdk's own retries."""
     from slack_sdk import WebClient
 
     # The outbox retries with backoff; retrying inside the client would sleep in the worker.
     return WebClient(
-        token=slack.bot_token, base_url=api_base_url(slack.api_url), timeout=TIMEOUT_S, retry_handlers=[]
+        token=slack.bot_token, base_url=api_base_url(slack.api_url), timeout=int(max(1, slack.timeout_s)),
+        retry_handlers=[],
     )
 
 
@@ -124,17 +182,21 @@ class SlackWebhookNotifier:
         default_url: str | None = None,
         pacer: Pacer | None = None,
         client_factory: Callable[[str], Any] | None = None,
+        guard: UrlGuard | None = None,
     ) -> None:
         self._default_url = default_url
         self._pacer = pacer or Pacer()
         self._client_factory = client_factory or webhook_client
+        self._guard = guard or UrlGuard()
 
     @classmethod
     def from_settings(
         cls, settings: Settings, sleep: Callable[[float], None] | None = None
     ) -> SlackWebhookNotifier:
         """Build a webhook notifier; always configured, since subscriptions may name the URL."""
-        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None)
+        timeout = int(max(1, settings.slack.timeout_s))
+        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None,
+                   client_factory=lambda url: webhook_client(url, timeout), guard=UrlGuard(settings.fetch.allow_hosts))
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""
@@ -151,16 +213,27 @@ class SlackWebhookNotifier:
         return SendReceipt()
 
     def _url_for(self, target: str) -> str:
-        url = safe_url(target) or safe_url(self._default_url or "")
+        url = safe_url(target)
+        if url is not None and url != self._default_url:
+            self._check(url)  # a subscription's URL comes from a user: the SSRF guard applies
+        url = url or safe_url(self._default_url or "")
         if url is None:
             raise DeliveryError(
                 "slack_webhook: no http(s) webhook URL (target or SLACK_WEBHOOK_URL)", retryable=False
             )
         return url
 
+    def _check(self, url: str) -> None:
+        try:
+            self._guard.check_blocking(url)
+        except SourceError as exc:
+            permanent = not str(exc).startswith("DNS lookup failed")
+            raise DeliveryError(f"slack webhook {redact_url(url)}: {str(exc).split(': ', 1)[-1]}",
+                                retryable=not permanent) from exc
 
-def webhook_client(url: str) -> Any:
+
+def webhook_client(url: str, timeout_s: int = TIMEOUT_S) -> Any:
     """Build a WebhookClient without slack-sdk's own retries."""
     from slack_sdk import WebhookClient
 
-    return WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=[])
+    return WebhookClient(url, timeout=timeout_s, retry_handlers=[])

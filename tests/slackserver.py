@@ -17,6 +17,7 @@ import itertools
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -113,7 +114,10 @@ class SlackServer:
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        # Called with ("posted", request) once a message is posted but before the answer is written, and
+        # ("answered", request) after: the kill-restart tests end the client process there.
+        self.hook: Callable[[str, SlackRequest], None] | None = None
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -179,6 +183,8 @@ class SlackServer:
             return {"ok": False, "error": "not_authed" if request.token is None else "invalid_auth"}
         if request.api_method == "auth.test":
             return {"ok": True, "user_id": "U0BOT", "team_id": "T000", "bot_id": "B0BOT"}
+        if request.api_method in ("conversations.history", "conversations.replies"):
+            return self._history(request)
         if request.api_method != "chat.postMessage":
             return {"ok": False, "error": "unknown_method"}
         if request.problems:
@@ -192,6 +198,24 @@ class SlackServer:
             "message": {"text": request.body.get("text"), "ts": ts},
         }
 
+    def _history(self, request: SlackRequest) -> dict[str, Any]:
+        """Answer conversations.history (top-level messages) or .replies (one thread), newest first."""
+        body = request.body
+        channel, with_meta = body.get("channel"), str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = body.get("ts") if request.api_method == "conversations.replies" else None
+        found = []
+        with self._lock:
+            posts = [r for r in self.requests if r.api_method == "chat.postMessage" and r.reply_ts]
+        for post in posts:
+            parent = post.body.get("thread_ts")
+            if post.body.get("channel") != channel or (parent if thread is None else (parent or post.reply_ts)) != thread:
+                continue
+            message = {"type": "message", "ts": post.reply_ts, "text": post.body.get("text"), "thread_ts": parent}
+            if with_meta and post.body.get("metadata"):
+                message["metadata"] = post.body["metadata"]
+            found.append(message)
+        return {"ok": True, "messages": list(reversed(found)), "has_more": False}
+
     @property
     def posted(self) -> list[SlackRequest]:
         """The chat.postMessage calls received."""
@@ -200,6 +224,14 @@ class SlackServer:
     @property
     def webhook_posts(self) -> list[SlackRequest]:
         return [r for r in self.requests if r.path.startswith("/services/")]
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a client killed mid-request
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 def _decode_body(content_type: str, raw: bytes) -> dict[str, Any]:
@@ -235,11 +267,17 @@ def _handler_for(server: SlackServer) -> type[BaseHTTPRequestHandler]:
             # Noted before answering, so a client that has its answer also sees it recorded.
             request.status, request.ok = status, status == 200 and (not isinstance(data, dict) or data["ok"])
             request.reply_ts = data.get("ts") if isinstance(data, dict) else None
-            if isinstance(data, dict):
-                return self._reply(
-                    status, json.dumps(data).encode(), "application/json; charset=utf-8", headers
-                )
-            return self._reply(status, data.encode(), "text/plain", headers)
+            if server.hook and request.ok:
+                server.hook("posted", request)
+            try:
+                if isinstance(data, dict):
+                    self._reply(status, json.dumps(data).encode(), "application/json; charset=utf-8", headers)
+                else:
+                    self._reply(status, data.encode(), "text/plain", headers)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client died waiting (a kill test): Slack has the message all the same
+            if server.hook and request.ok:
+                server.hook("answered", request)
 
         def _answer(self, request: SlackRequest) -> tuple[int, dict[str, Any] | str, Headers]:
             """Decide status and body: a scripted fault first, else what Slack would say."""

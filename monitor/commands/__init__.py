@@ -6,6 +6,7 @@ from monitor.commands import (  # noqa: F401
     demo,
     digest,
     incidents,
+    outbox,
     polling,
     subscriptions,
     workspace,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 
 import click
 
 from monitor.cli import _settings, cli
+from monitor.hygiene import json_text
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def incidents() -> None:
 
 @incidents.command("list")
 @click.option("--status", type=click.Choice(["open", "dismissed"]), default=None)
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def list_incidents(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
@@ -36,19 +36,20 @@ def list_incidents(ctx: click.Context, status: str | None, limit: int, as_json: 
     with _store(ctx) as store:
         rows = store.list_incidents(status=status, limit=limit)
     if as_json:
-        click.echo(json.dumps([incident_json(i) for i in rows], ensure_ascii=False))
+        click.echo(json_text([incident_json(i) for i in rows]))
         return
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from monitor.hygiene import terminal_cell as cell
 
     table = Table()
     for column in ("id", "severity", "labels", "companies", "countries", "sources", "last seen", "title"):
         table.add_column(column)
     for i in rows:
-        table.add_row(str(i.id), str(i.severity), ",".join(i.labels), escape(", ".join(i.companies or i.inferred_companies)),
-                      ",".join(i.countries), str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"),
-                      escape(i.title[:70]) + (" [dismissed]" if i.status == "dismissed" else ""))
+        table.add_row(str(i.id), str(i.severity), cell(",".join(i.labels)), cell(", ".join(i.companies or i.inferred_companies)),
+                      cell(",".join(i.countries)), str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"),
+                      cell(i.title[:70]) + (" [dismissed]" if i.status == "dismissed" else ""))
     Console(highlight=False).print(table)
 
 
@@ -68,7 +69,7 @@ def show_incident(ctx: click.Context, incident_id: int) -> None:
                         "published": i.published.isoformat() if i.published else None} for i in items]
     data["alerts"] = [{"subscription": a.subscription, "kind": a.kind, "at": a.created_at.isoformat(),
                        "why": a.why} for a in alerts]
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json_text(data, indent=2))
 
 
 @incidents.command("dismiss")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 
 import click
@@ -20,7 +21,11 @@ def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
     """Fetch every source, classify, update incidents, queue alerts and drain the outbox."""
     if not once:
         raise click.UsageError("poll runs one cycle: use `poll --once` (or `run` to keep going)")
-    report = asyncio.run(_poll_once(_settings(ctx), quiet=as_json))
+    try:
+        report = asyncio.run(_poll_once(_settings(ctx), quiet=as_json))
+    except KeyboardInterrupt:  # what was committed stays; the next poll finishes the rest
+        click.echo("interrupted: the next poll finishes what this one left", err=True)
+        ctx.exit(130)
     if as_json:
         click.echo(json.dumps(report.to_json()))
     else:
@@ -71,15 +76,16 @@ def _console(stderr: bool = False):
 
 def print_report(report: CycleReport) -> None:
     """A per-source table, then the totals."""
-    from rich.markup import escape
     from rich.table import Table
+
+    from monitor.hygiene import terminal_cell as cell
 
     table = Table(title="poll", show_lines=False)
     for column in ("source", "status", "new", "seen", "took", "error"):
         table.add_column(column)
     for r in sorted(report.results, key=lambda r: (r.status != "failed", r.source)):
-        table.add_row(escape(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
-                      escape((r.error or "")[:80]))
+        table.add_row(cell(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
+                      cell((r.error or "")[:80]))
     console = _console()
     console.print(table)
     totals = report.to_json()
@@ -98,41 +104,32 @@ def run(ctx: click.Context) -> None:
 
 
 async def _run_forever(settings) -> None:
-    from monitor.scheduler import build_scheduler
+    from monitor.scheduler import build_scheduler, stop_gracefully
     from monitor.weekly import scheduled_digest
     from monitor.wiring import build_runtime
 
     rt = build_runtime(settings)
-    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {settings.db_url}; Ctrl-C stops", err=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # systemd and docker stop with SIGTERM
+        loop.add_signal_handler(signum, stop.set)
+    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {shown_db(settings.db_url)}; "
+               "Ctrl-C or SIGTERM stops", err=True)
     scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
     scheduler.start()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        click.echo("stopping: finishing the step in progress", err=True)
     finally:
-        scheduler.shutdown(wait=False)
-        await rt.aclose()
+        await stop_gracefully(scheduler, rt)
+    click.echo("stopped", err=True)
 
 
-@cli.command()
-@click.option("--all", "retry_all", is_flag=True, help="Also retry deliveries waiting on backoff.")
-@click.pass_context
-def deliver(ctx: click.Context, retry_all: bool) -> None:
-    """Drain the outbox now."""
-    from monitor.clock import SystemClock
-    from monitor.delivery import drain_outbox
-    from monitor.wiring import load_watchlist, open_store
-    from notifiers import build_notifiers
+def shown_db(url: str) -> str:
+    """The store URL without its password."""
+    from monitor.hygiene import mask_secrets
 
-    settings = _settings(ctx)
-    store = open_store(settings)
-    try:
-        report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
-                              include_backoff=retry_all, sender=settings.smtp.sender,
-                              public_url=settings.public_url)
-    finally:
-        store.close()
-    click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
-               f"dropped {report.dropped}")
+    return mask_secrets(url)
 
 
 @cli.group("sources", invoke_without_command=True)
@@ -141,9 +138,9 @@ def sources_cmd(ctx: click.Context) -> None:
     """Show every source with its health record (`sources test URL` tries one source)."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.markup import escape
     from rich.table import Table
 
+    from monitor.hygiene import terminal_cell as cell
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
@@ -153,11 +150,12 @@ def sources_cmd(ctx: click.Context) -> None:
     finally:
         store.close()
     table = Table()
-    for column in ("source", "kind", "every", "last success", "failures", "last error"):
+    for column in ("source", "kind", "every", "last success", "failures", "last error or warning"):
         table.add_column(column)
     for s in load_sources(settings):
         h = health.get(s.name)
-        table.add_row(escape(s.name), s.kind, f"{s.interval_s // 60}m",
+        problem = (h.last_error or (f"warning: {h.last_warning}" if h.last_warning else "")) if h else ""
+        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m",
                       str(h.last_success or "-") if h else "never", str(h.consecutive_failures if h else 0),
-                      escape((h.last_error or "")[:60]) if h else "")
+                      cell(problem[:80]))
     _console().print(table)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.config import read_text
 from monitor.errors import ConfigError
 from monitor.types import SourceConfig
 
@@ -74,7 +75,7 @@ def _yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(read_text(path, named=False)) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
@@ -248,6 +249,7 @@ def apply_source_changes(sources: list[SourceConfig], changes: list[Any]) -> lis
 
     by_name = {change.name: change for change in changes}
     known = {s.name for s in sources}
-    added = [c.config for c in changes if c.config is not None and c.name not in known]
+    # a source added through the workspace came from a user: polling it passes the SSRF guard
+    added = [replace(c.config, trusted=False) for c in changes if c.config is not None and c.name not in known]
     return [replace(s, enabled=False) if by_name.get(s.name) and by_name[s.name].paused else s
             for s in [*sources, *added]]

@@ -14,6 +14,8 @@ import httpx
 from monitor.clock import Clock, SystemClock
 from monitor.config import FetchSettings
 from monitor.errors import SourceError
+from monitor.hygiene import clean_line
+from monitor.netguard import UrlGuard, same_origin
 from monitor.types import FetchResult
 
 FEED_ACCEPT = (
@@ -31,7 +33,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         transport=_transport(limits),
         headers={"User-Agent": settings.user_agent, "Accept": FEED_ACCEPT},
         timeout=client_timeout(settings),
-        follow_redirects=True,
+        follow_redirects=False,  # the Fetcher follows them itself, checking each hop against the SSRF guard
         max_redirects=settings.max_redirects,
         limits=limits,
     )
@@ -53,8 +55,31 @@ def _transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     except ImportError:  # plain httpx works too, only slower
         return httpx.AsyncHTTPTransport(limits=limits)
 
+    import aiohttp
+
+    class CleanReasonResponse(aiohttp.ClientResponse):
+        """A response whose reason phrase is plain printable text: a hostile server's raw bytes (escapes,
+        bytes that are not UTF-8) neither crash the transport nor reach a log line."""
+
+        _clean_reason: str | None = None
+
+        @property
+        def reason(self) -> str | None:  # type: ignore[override]
+            return self._clean_reason
+
+        @reason.setter
+        def reason(self, value: str | None) -> None:
+            raw = (value or "").encode("utf-8", "surrogateescape").decode("latin-1")
+            self._clean_reason = clean_line(raw)[:100] or None
+
     class BodyReadTransport(AiohttpTransport):
         """The aiohttp transport, with request bodies read before sending."""
+
+        def get_client(self):
+            session = super().get_client()
+            if hasattr(session, "_response_class"):
+                session._response_class = CleanReasonResponse
+            return session
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             # Unread (redirected) requests would go out as an empty chunked body, which an
@@ -81,29 +106,51 @@ class Fetcher:
     """Fetch URLs under a global and a per-host concurrency limit."""
 
     def __init__(
-        self, client: httpx.AsyncClient, settings: FetchSettings, clock: Clock | None = None
+        self, client: httpx.AsyncClient, settings: FetchSettings, clock: Clock | None = None,
+        guard: UrlGuard | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._clock = clock or SystemClock()
+        self._guard = guard or UrlGuard(settings.allow_hosts)
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET `url` conditionally; raise SourceError on any failure or HTTP status >= 400."""
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, *, trusted: bool = True
+    ) -> FetchResult:
+        """GET `url` conditionally; raise SourceError on any failure or HTTP status >= 400.
+
+        `trusted` is for URLs the operator configured; a URL taken from content (an article link) is not,
+        and passes the SSRF guard first. Every redirect that leaves a trusted origin passes it too.
+        """
         host = _host_of(url)
         async with self._global, self._host_slot(host):
             try:
                 async with asyncio.timeout(self._deadline_s()):
-                    return await self._get(url, conditional_headers(etag, last_modified))
+                    return await self._follow(url, conditional_headers(etag, last_modified), trusted)
             except TimeoutError as exc:
-                raise SourceError(f"timed out after {_secs(self._deadline_s())} fetching {url}") from exc
+                raise SourceError(f"timed out after {_secs(self._deadline_s())} fetching {clean_line(url)}") from exc
             except TRANSPORT_ERRORS as exc:
                 raise SourceError(describe_error(exc, host, self._settings)) from exc
 
     def _deadline_s(self) -> float:
         # A server dripping one byte per read timeout must not hold a slot for ever.
-        return self._settings.connect_timeout_s + 3 * self._settings.read_timeout_s
+        per_request = self._settings.connect_timeout_s + 3 * self._settings.read_timeout_s
+        return min(per_request, self._settings.source_deadline_s)
+
+    async def _follow(self, url: str, headers: dict[str, str], trusted: bool) -> FetchResult:
+        """GET, following redirects by hand so that each hop is checked before it is requested."""
+        origin = url if trusted else None
+        for _ in range(self._settings.max_redirects + 1):
+            vetted = []
+            if origin is None or not same_origin(origin, url):
+                vetted = await self._guard.check(url)
+            result = await self._get(url, headers, pin=vetted[0] if vetted else None)
+            if not isinstance(result, str):
+                return result
+            url = result
+        raise SourceError(f"too many redirects (more than {self._settings.max_redirects})")
 
     @asynccontextmanager
     async def _host_slot(self, host: str) -> AsyncIterator[None]:
@@ -111,19 +158,33 @@ class Fetcher:
         async with slot:
             yield
 
-    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _get(self, url: str, headers: dict[str, str], pin: str | None = None) -> FetchResult | str:
+        """GET one URL: its result, or the absolute URL it redirects to.
+
+        With `pin` (an address the SSRF guard vetted) the connection goes to that address, with the URL's
+        host in the Host header and TLS SNI: a DNS answer that changes after the check is never used.
+        """
+        target, extensions = url, {}
+        if pin is not None:
+            target, host_header, sni = pinned(url, pin)
+            headers = {**headers, "Host": host_header}
+            extensions = {"sni_hostname": sni} if sni else {}
+        async with self._client.stream("GET", target, headers=headers, follow_redirects=False,
+                                       extensions=extensions) as response:
+            location = response.headers.get("location")
+            if response.is_redirect and location:
+                return str(httpx.URL(url).join(location))  # against the URL asked for, not the pinned one
             if response.status_code == 304:
-                return self._result(response, b"", not_modified=True)
+                return self._result(response, b"", url, not_modified=True)
             if response.status_code >= 400:
                 raise http_error(response, self._clock)
             body = await read_capped(response, self._settings.max_body_bytes)
-            return self._result(response, body)
+            return self._result(response, body, url)
 
-    def _result(self, response: httpx.Response, body: bytes, not_modified: bool = False) -> FetchResult:
+    def _result(self, response: httpx.Response, body: bytes, url: str, not_modified: bool = False) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
         return FetchResult(
-            url=str(response.url),
+            url=url,
             status=response.status_code,
             body=body,
             headers=headers,
@@ -133,6 +194,14 @@ class Fetcher:
             retry_after_s=retry_after_s(headers.get("retry-after"), headers.get("date"), self._clock),
             max_age_s=max_age_s(headers.get("cache-control")),
         )
+
+
+def pinned(url: str, address: str) -> tuple[str, str, str | None]:
+    """Return (the URL with `address` as its host, the Host header, the TLS server name or None)."""
+    parsed = httpx.URL(url)
+    host_header = parsed.netloc.decode("ascii").rpartition("@")[2]
+    sni = parsed.host if parsed.scheme == "https" else None
+    return str(parsed.copy_with(host=address)), host_header, sni
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -161,7 +230,8 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
 
 def http_error(response: httpx.Response, clock: Clock) -> SourceError:
     """Return the SourceError for an HTTP error status, with its Retry-After."""
-    reason = response.reason_phrase or _reason(response.status_code)
+    # The reason phrase is the server's free text: no control character of it reaches a log or terminal.
+    reason = clean_line(response.reason_phrase or "")[:100] or _reason(response.status_code)
     wait = retry_after_s(response.headers.get("retry-after"), response.headers.get("date"), clock)
     return SourceError(
         f"HTTP {response.status_code} {reason}".strip(), status=response.status_code, retry_after_s=wait

@@ -1,8 +1,9 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
-The tables are mirrored by the migrations under migrations/versions/ (0001_initial, then
-0003_workspace for the workspace's accounts, reviews and watchlists, 0004_incident_vector for the
-meaning vectors incident matching compares); a test keeps the two in step.
+The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
+the processing mark, delivery intents and parse warnings, 0003_workspace for the workspace's accounts,
+reviews and watchlists, then 0004_incident_vector for the meaning vectors incident matching compares);
+a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ source_health = Table(
     Column("first_polled", UTCDateTime),
     Column("etag", Text),
     Column("last_modified", Text),
+    Column("last_warning", Text),  # a feed salvaged despite a parse error says so here
 )
 
 incidents = Table(
@@ -163,6 +165,8 @@ items = Table(
     Column("lang", String(20)),
     Column("alertable", Boolean, nullable=False),
     Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="SET NULL"), index=True),
+    # Set in the transaction that saves the item's classification, incident and alerts: NULL means "to do".
+    Column("processed_at", UTCDateTime, index=True),
     UniqueConstraint("source", "guid"),
     # Empty URLs and hashes say nothing about identity, so they never collide.
     Index("uq_items_canonical_url", "canonical_url", unique=True, **_partial("canonical_url <> ''")),
@@ -211,6 +215,9 @@ deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("claimed_until", UTCDateTime),
+    Column("claimed_by", String(200)),  # host:pid:start of the lease holder, so a dead holder's lease is taken over
+    Column("intent_key", Text),  # chosen before the first send (email Message-ID, Slack client key)
+    Column("intent_at", UTCDateTime),  # a send was attempted at; on a reclaim the notifier reconciles first
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
