@@ -22,8 +22,21 @@ class Options:
 def _settings(ctx: click.Context):
     from monitor.config import load_settings
 
+    from monitor.hygiene import register_secrets
+
     opts: Options = ctx.obj
-    return load_settings(opts.settings, db=opts.db, sources=opts.sources)
+    settings = load_settings(opts.settings, db=opts.db, sources=opts.sources)
+    register_secrets(secrets_of(settings))
+    return settings
+
+
+def secrets_of(settings: Any) -> list[str | None]:
+    """The settings values that must never be shown: tokens, passwords, webhook URLs, the store URL."""
+    db_password = None
+    if "@" in settings.db_url and "://" in settings.db_url:
+        credentials = settings.db_url.split("://", 1)[1].rpartition("@")[0]
+        db_password = credentials.partition(":")[2] or None
+    return [settings.slack.bot_token, settings.slack.webhook_url, settings.smtp.password, db_password]
 
 
 class MonitorGroup(click.Group):
@@ -33,7 +46,9 @@ class MonitorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from monitor.hygiene import clean_line, mask_secrets
+
+            click.echo(f"error: {mask_secrets(clean_line(str(exc)))}", err=True)
             ctx.exit(2)
 
 
@@ -47,6 +62,9 @@ def cli(ctx: click.Context, settings_path: str | None, sources: str | None, db: 
     """rights-monitor: human-rights incidents involving ICT companies, from the news to the people who act."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from monitor.hygiene import install_log_hygiene
+
+    install_log_hygiene()  # no control character from a feed, and no secret, reaches a log line
     ctx.obj = Options(settings_path, sources, db)
 
 

@@ -1,20 +1,26 @@
 """Drain the outbox to the notifiers: no alert lost, none sent twice.
 
-Each delivery is claimed before it is sent, marked delivered right after, and on a retryable
-failure put back with capped exponential backoff; a restart resumes from the store.
+Each delivery is claimed before it is sent (a lease naming its holder), its intent recorded with a key
+chosen once (the email Message-ID, the Slack message key), marked delivered right after, and on a
+retryable failure put back with capped exponential backoff. After a crash the next drain takes over the
+leases of dead holders on this host at once, and a delivery whose send was in flight is first looked up
+where the channel can say whether it arrived (Slack bot: by its key), so it is not sent twice.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from monitor import lease
 from monitor.errors import DeliveryError, NotConfigured
+from monitor.store.repo import DROPPED_PREFIX
 from monitor.types import Delivery, Message
 
 log = logging.getLogger(__name__)
@@ -29,6 +35,7 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     dropped: int = 0  # dismissed incidents stay quiet
+    reconciled: int = 0  # found already sent after a crash, recorded without sending again
 
 
 def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random.random) -> float:
@@ -38,13 +45,19 @@ def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random
 
 
 def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: datetime, *,
-                 include_backoff: bool = False, sender: str | None = None, limit: int = 500) -> DrainReport:
+                 include_backoff: bool = False, sender: str | None = None, limit: int = 500,
+                 holder: str | None = None) -> DrainReport:
     """Send every delivery that is due; return what happened."""
-    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0}
+    holder = holder or lease.holder_id()
+    taken = store.release_orphaned_claims(now, lease.holder_gone)
+    if taken:
+        log.warning("outbox: took over %d deliveries whose lease holder is gone", taken)
+    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0}
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
-        if not store.claim_delivery(delivery.id, now):
+        if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
         counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender)] += 1
+    counts["delivered"] += counts["reconciled"]
     return DrainReport(**counts)
 
 
@@ -53,7 +66,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
-        store.mark_failed(delivery.id, "incident dismissed before delivery")
+        store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
         return "dropped"
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
@@ -61,7 +74,33 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         store.mark_retry(delivery.id, str(why), now + timedelta(seconds=UNCONFIGURED_RETRY_S))
         return "retried"
     message = build_message(store, incident, alert, delivery, watchlist, sender)
+    key = store.record_intent(delivery.id, intent_key(delivery, sender), now)
+    message = replace(message, key=key)
+    if delivery.intent_at is not None:  # a send was tried before: did it arrive after all?
+        found = _look_up(notifier, message, delivery)
+        if found is not None:
+            store.mark_delivered(delivery.id, now, found.external_ref)
+            log.warning("delivery %s was sent before a crash; recorded, not sent again", delivery.id)
+            return "reconciled"
     return _send(notifier, message, delivery, store, now)
+
+
+def intent_key(delivery: Delivery, sender: str | None) -> str:
+    """Return a key unique to this delivery, usable as an email Message-ID and as a Slack message key."""
+    domain = (sender or "").rpartition("@")[2] or "rights-monitor.invalid"
+    return f"<rm.{delivery.alert_id}.{delivery.id}.{secrets.token_hex(6)}@{domain}>"
+
+
+def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
+    """Ask a notifier that can tell (Slack bot) whether the message with this key arrived; None otherwise."""
+    find_sent = getattr(notifier, "find_sent", None)
+    if find_sent is None:
+        return None  # email keeps its Message-ID, so a repeat is recognisable as the same message
+    try:
+        return find_sent(message, delivery.target)
+    except DeliveryError as exc:
+        log.warning("delivery %s: cannot check whether it was sent (%s); sending", delivery.id, exc)
+        return None
 
 
 def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: datetime) -> str:
@@ -95,3 +134,31 @@ def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str 
         return None
     subject = quote(f"unsubscribe {subscription} {target}")
     return f"mailto:{sender}?subject={subject}"
+
+
+def shown_status(delivery: Delivery) -> str:
+    """Return the status a person sees: pending, retrying (pending after a failed try), held, failed or sent."""
+    if delivery.status == "pending" and delivery.attempts > 0:
+        return "retrying"
+    return delivery.status
+
+
+def delivery_reason(delivery: Delivery, now: datetime) -> str:
+    """Say in one line why a delivery is where it is."""
+    status, when = shown_status(delivery), delivery.next_attempt_at
+    if status == "sent":
+        return f"sent {_at(delivery.sent_at)}" + (f" ({delivery.external_ref})" if delivery.external_ref else "")
+    if status == "failed":
+        return f"failed after {delivery.attempts} attempt(s): {delivery.last_error or 'unknown error'}"
+    if status == "held":
+        return f"held for quiet hours until {_at(when)}"
+    if status == "retrying":
+        due = f"due again {_at(when)}" if when and when > now else "due now"
+        return f"{due} after {delivery.attempts} attempt(s): {delivery.last_error or ''}".rstrip(": ")
+    if delivery.intent_at is not None:
+        return f"a send was in flight at {_at(delivery.intent_at)}; checked and finished on the next drain"
+    return "due now" if when is None or when <= now else f"due {_at(when)}"
+
+
+def _at(when: datetime | None) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else "-"

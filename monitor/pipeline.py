@@ -85,8 +85,9 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         log.warning("source %s failed: %s", source.name, exc)
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
-    new = _store_items(source, raws, health, rt, now)
-    rt.store.save_health(_succeeded(health, source, result, now, rt.settings))
+    with rt.store.transaction():  # the items and the validators that say "seen" commit together
+        new = _store_items(source, raws, health, rt, now)
+        rt.store.save_health(_succeeded(health, source, result, now, rt.settings))
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
                       took_s=time.monotonic() - started, http_status=result.status)
@@ -191,9 +192,16 @@ class ProcessReport:
 
 
 def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
-    """Classify every stored but unclassified item, fold incidents, and queue the alerts they raise."""
-    totals = ProcessReport()
-    while items := rt.store.unclassified_items(limit=batch):
+    """Classify every unprocessed item, fold incidents and queue the alerts they raise, a batch at a time.
+
+    Classifying (the slow part) happens outside any transaction; then one transaction claims the batch's
+    still-unprocessed items, stores their classifications, folds their incidents, queues the alerts and
+    marks them processed. A crash anywhere leaves them unprocessed, and the next run does them again;
+    another process working on the same store skips what this one committed.
+    """
+    totals, after = ProcessReport(), 0
+    while items := rt.store.unprocessed_items(limit=batch, after_id=after):
+        after = items[-1].id
         report = _process_batch(items, rt)
         totals = ProcessReport(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(report))))
     return totals
@@ -201,16 +209,21 @@ def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
 
 def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
     inputs = [ClassifyInput(id=str(i.id), title=i.title, summary=i.summary, url=i.url, lang=i.lang) for i in items]
-    results = rt.classifier.classify_many(inputs)
-    touched: dict[int, Incident] = {}
+    results = dict(zip((i.id for i in items), rt.classifier.classify_many(inputs)))
     classifier_name = getattr(rt.classifier, "name", type(rt.classifier).__name__)
-    for item, cls in zip(items, results):
-        rt.store.save_classification(item.id, cls, classifier_name, rt.clock.now())
-        if cls.labels:
-            incident = _fold_into_incident(item, cls, rt)
-            touched[incident.id] = incident
-    alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
-    return ProcessReport(classified=len(items), incidents=len(touched), alerts=alert_count)
+    by_id = {item.id: item for item in items}
+    with rt.store.transaction():
+        claimed = rt.store.claim_items(list(by_id))
+        touched: dict[int, Incident] = {}
+        for item_id in claimed:
+            cls = results[item_id]
+            rt.store.save_classification(item_id, cls, classifier_name, rt.clock.now())
+            if cls.labels:
+                incident = _fold_into_incident(by_id[item_id], cls, rt)
+                touched[incident.id] = incident
+        alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
+        rt.store.mark_processed(claimed, rt.clock.now())
+    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=alert_count)
 
 
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:

@@ -17,11 +17,35 @@ OUTBOX_EVERY_S = 30
 
 
 async def poll_job(source: SourceConfig, rt: Runtime) -> None:
-    """Poll one source when it is due (a failing source waits out its backoff), then fold what is new."""
-    result = await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
-    if result.new_items:
-        async with rt.lock:
-            await asyncio.to_thread(process_new_items, rt)
+    """Poll one source when it is due (a failing source waits out its backoff), then fold what is unprocessed.
+
+    Folding runs even when this poll found nothing new: items a crash left unprocessed are finished here.
+    """
+    await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
+    async with rt.lock:
+        await asyncio.to_thread(process_new_items, rt)
+
+
+async def recover_job(rt: Runtime) -> None:
+    """At start: finish what a crash interrupted (unprocessed items), then drain the outbox."""
+    async with rt.lock:
+        await asyncio.to_thread(process_new_items, rt)
+    await outbox_job(rt)
+
+
+async def stop_gracefully(scheduler: Any, rt: Runtime) -> None:
+    """Stop scheduling, let the step holding the lock (folding or the outbox) finish, cancel fetches, close.
+
+    Fetches are safe to cancel: a source's items and health are stored in one transaction after its fetch.
+    """
+    scheduler.shutdown(wait=False)
+    await rt.lock.acquire()  # waits for the step in flight; none starts after it
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+    await rt.aclose()
 
 
 async def outbox_job(rt: Runtime) -> None:
@@ -51,6 +75,7 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None):
                               next_run_time=first_run, max_instances=1, coalesce=True)
     scheduler.add_job(outbox_job, IntervalTrigger(seconds=OUTBOX_EVERY_S), args=[rt], id="outbox",
                       max_instances=1, coalesce=True)
+    scheduler.add_job(recover_job, args=[rt], id="recover", next_run_time=rt.clock.now())
     if send_digest is not None:
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")

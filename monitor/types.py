@@ -97,6 +97,7 @@ class SourceHealth:
     first_polled: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
+    last_warning: str | None = None  # e.g. a malformed feed salvaged: the parser's complaint
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Item:
     lang: str | None = None
     alertable: bool = True  # False for backfill: stored but never alerted
     incident_id: int | None = None
+    processed_at: datetime | None = None  # None until classification, incident and alerts committed together
 
 
 # --------------------------------------------------------------------------- classification
@@ -270,6 +272,7 @@ class Message:
     company_tickers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     thread_ref: str | None = None  # e.g. Slack ts of the first message, for replies
     unsubscribe: str | None = None  # mailto: or URL
+    key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,9 @@ class Delivery:
     external_ref: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    claimed_by: str | None = None  # the lease holder (host:pid:start), while claimed
+    intent_key: str | None = None  # chosen before the first send: email Message-ID, Slack client key
+    intent_at: datetime | None = None  # when a send was last attempted; reconciled after a crash
 
 
 @dataclass(frozen=True)

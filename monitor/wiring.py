@@ -82,6 +82,11 @@ def seed_subscriptions(store: Any, settings: Settings) -> None:
             store.upsert_subscription(sub)
     if not store.list_subscriptions():
         store.upsert_subscription(console_subscription())
+    from monitor.hygiene import register_secrets
+
+    # a webhook URL is a credential: logs (slack_sdk's debug log included) show only its host
+    register_secrets(t for s in store.list_subscriptions() if s.channel.kind == "slack_webhook"
+                     for t in s.channel.targets)
 
 
 def console_subscription():

@@ -53,7 +53,7 @@ def _header_safe(url: str) -> str:
 def alert_email(message: Message, sender: str, target: str) -> EmailMessage:
     """Compose the multipart/alternative alert email for one recipient."""
     subject, text, html = email_parts(message)
-    msg = _envelope(sender, single_address(target), subject, message.alert.created_at)
+    msg = _envelope(sender, single_address(target), subject, message.alert.created_at, message.key)
     for name, value in unsubscribe_headers(sender, message.alert.subscription, message.unsubscribe).items():
         msg[name] = value
     msg["X-Rights-Monitor-Incident"] = str(message.incident.id)
@@ -90,16 +90,24 @@ def _with_chart(html: str) -> str:
     return html[:at] + img + html[at:] if at >= 0 else html + img
 
 
-def _envelope(sender: str, to: str, subject: str, when: datetime | None) -> EmailMessage:
+def _envelope(sender: str, to: str, subject: str, when: datetime | None, message_id: str | None = None) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = one_line(subject)
     if when is not None:
         msg["Date"] = format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    # The outbox chooses the Message-ID before the first attempt: a resend after a crash is the same message.
+    msg["Message-ID"] = _message_id(message_id) or make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg["Auto-Submitted"] = "auto-generated"  # keeps vacation responders quiet
     return msg
+
+
+def _message_id(key: str | None) -> str | None:
+    """Return `key` when it is a well-formed Message-ID (`<local@domain>`, no spaces or controls)."""
+    if key and key.startswith("<") and key.endswith(">") and "@" in key and key.isprintable() and " " not in key:
+        return key
+    return None
 
 
 # --------------------------------------------------------------------------- sending

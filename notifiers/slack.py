@@ -13,6 +13,9 @@ from notifiers.render import safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
+METADATA_EVENT = "rights_monitor_alert"  # message metadata carrying the outbox's key, for the lookup after a crash
+LOOKUP_LIMIT = 200
+LOOKUP_UNAVAILABLE = frozenset({"missing_scope", "not_allowed_token_type", "unknown_method", "not_in_channel"})
 # Slack `error` codes that say "later", not "never".
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -74,13 +77,45 @@ class SlackBotNotifier:
         text, blocks = slack_blocks(message)
         thread = message.thread_ref if message.alert.kind == "update" else None
         self._pacer.wait(target)
-        ts = self._post(target, text, blocks, thread)
+        ts = self._post(target, text, blocks, thread, message.key)
         # Slack wants replies threaded on the parent, so a reply hands the parent back.
         return SendReceipt(external_ref=thread or ts)
 
-    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None) -> str:
+    def find_sent(self, message: Message, target: str) -> SendReceipt | None:
+        """Look for the message carrying `message.key` in the channel (or the thread); None when absent.
+
+        Called by the outbox after a crash between a send and its record, so an alert is not posted twice.
+        """
         from slack_sdk.errors import SlackApiError
 
+        if not message.key:
+            return None
+        thread = message.thread_ref if message.alert.kind == "update" else None
+        try:
+            if thread:
+                response = self._client.conversations_replies(
+                    channel=target, ts=thread, include_all_metadata=True, limit=LOOKUP_LIMIT)
+            else:
+                response = self._client.conversations_history(
+                    channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT)
+        except SlackApiError as exc:
+            if str(exc.response.get("error", "")) in LOOKUP_UNAVAILABLE:
+                return None  # no history scope: sending again is all that is left
+            r = exc.response
+            raise delivery_error(r.status_code, str(r.get("error", "")), r.headers, f"slack {target}") from exc
+        except OSError as exc:
+            raise _network_error(exc, f"slack {target}") from exc
+        for found in response.get("messages") or []:
+            payload = (found.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == message.key:
+                return SendReceipt(external_ref=thread or str(found.get("ts") or ""))
+        return None
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None,
+              key: str | None = None) -> str:
+        from slack_sdk.errors import SlackApiError
+
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
         try:
             response = self._client.chat_postMessage(
                 channel=channel,
@@ -89,6 +124,7 @@ class SlackBotNotifier:
                 thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             )
         except SlackApiError as exc:
             r = exc.response

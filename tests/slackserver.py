@@ -179,6 +179,8 @@ class SlackServer:
             return {"ok": False, "error": "not_authed" if request.token is None else "invalid_auth"}
         if request.api_method == "auth.test":
             return {"ok": True, "user_id": "U0BOT", "team_id": "T000", "bot_id": "B0BOT"}
+        if request.api_method in ("conversations.history", "conversations.replies"):
+            return self._history(request)
         if request.api_method != "chat.postMessage":
             return {"ok": False, "error": "unknown_method"}
         if request.problems:
@@ -191,6 +193,24 @@ class SlackServer:
             "ts": ts,
             "message": {"text": request.body.get("text"), "ts": ts},
         }
+
+    def _history(self, request: SlackRequest) -> dict[str, Any]:
+        """Answer conversations.history (top-level messages) or .replies (one thread), newest first."""
+        body = request.body
+        channel, with_meta = body.get("channel"), str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = body.get("ts") if request.api_method == "conversations.replies" else None
+        found = []
+        with self._lock:
+            posts = [r for r in self.requests if r.api_method == "chat.postMessage" and r.reply_ts]
+        for post in posts:
+            parent = post.body.get("thread_ts")
+            if post.body.get("channel") != channel or (parent if thread is None else (parent or post.reply_ts)) != thread:
+                continue
+            message = {"type": "message", "ts": post.reply_ts, "text": post.body.get("text"), "thread_ts": parent}
+            if with_meta and post.body.get("metadata"):
+                message["metadata"] = post.body["metadata"]
+            found.append(message)
+        return {"ok": True, "messages": list(reversed(found)), "has_more": False}
 
     @property
     def posted(self) -> list[SlackRequest]:

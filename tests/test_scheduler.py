@@ -34,7 +34,7 @@ def test_jobs_for_enabled_sources_outbox_and_digest(tmp_path):
         return jobs
 
     jobs = asyncio.run(scenario())
-    assert set(jobs) == {"poll:a", "outbox", "digest"}
+    assert set(jobs) == {"poll:a", "outbox", "digest", "recover"}
     assert jobs["poll:a"].trigger.interval.total_seconds() == 900
     assert jobs["poll:a"].trigger.jitter == 60
     assert "mon" in str(jobs["digest"].trigger)

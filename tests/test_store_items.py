@@ -90,14 +90,17 @@ def test_datetimes_come_back_aware_in_utc(store):
     assert loaded.published.tzinfo is UTC
 
 
-def test_unclassified_items_are_found_again_after_a_crash(store, store_url):
+def test_unprocessed_items_are_found_again_after_a_crash(store, store_url):
     first, second, third = store.add_items("amnesty", [entry(1), entry(2), entry(3)], fetched_at=T0)
-    store.save_classification(second.id, Classification(id=str(second.id)), "rules", T0)
+    store.save_classification(third.id, Classification(id=str(third.id)), "rules", T0)  # classified, not folded
+    with store.transaction():
+        assert store.claim_items([second.id]) == [second.id]
+        store.mark_processed([second.id], T0)
     store.close()
     restarted = Store.open(store_url)
     try:
-        assert [i.id for i in restarted.unclassified_items()] == [first.id, third.id]
-        assert [i.id for i in restarted.unclassified_items(limit=1)] == [first.id]
+        assert [i.id for i in restarted.unprocessed_items()] == [first.id, third.id]
+        assert [i.id for i in restarted.unprocessed_items(limit=1)] == [first.id]
     finally:
         restarted.close()
 

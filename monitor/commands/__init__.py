@@ -1,3 +1,3 @@
 """The subcommands of `rights-monitor`, one module per area; importing registers them on `cli`."""
 
-from monitor.commands import classify, config, demo, digest, incidents, polling, subscriptions  # noqa: F401
+from monitor.commands import classify, config, demo, digest, incidents, outbox, polling, subscriptions  # noqa: F401

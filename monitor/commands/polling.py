@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 
 import click
@@ -98,40 +99,32 @@ def run(ctx: click.Context) -> None:
 
 
 async def _run_forever(settings) -> None:
-    from monitor.scheduler import build_scheduler
+    from monitor.scheduler import build_scheduler, stop_gracefully
     from monitor.weekly import scheduled_digest
     from monitor.wiring import build_runtime
 
     rt = build_runtime(settings)
-    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {settings.db_url}; Ctrl-C stops", err=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # systemd and docker stop with SIGTERM
+        loop.add_signal_handler(signum, stop.set)
+    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {shown_db(settings.db_url)}; "
+               "Ctrl-C or SIGTERM stops", err=True)
     scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
     scheduler.start()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        click.echo("stopping: finishing the step in progress", err=True)
     finally:
-        scheduler.shutdown(wait=False)
-        await rt.aclose()
+        await stop_gracefully(scheduler, rt)
+    click.echo("stopped", err=True)
 
 
-@cli.command()
-@click.option("--all", "retry_all", is_flag=True, help="Also retry deliveries waiting on backoff.")
-@click.pass_context
-def deliver(ctx: click.Context, retry_all: bool) -> None:
-    """Drain the outbox now."""
-    from monitor.clock import SystemClock
-    from monitor.delivery import drain_outbox
-    from monitor.wiring import load_watchlist, open_store
-    from notifiers import build_notifiers
+def shown_db(url: str) -> str:
+    """The store URL without its password."""
+    from monitor.hygiene import mask_secrets
 
-    settings = _settings(ctx)
-    store = open_store(settings)
-    try:
-        report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
-                              include_backoff=retry_all, sender=settings.smtp.sender)
-    finally:
-        store.close()
-    click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
-               f"dropped {report.dropped}")
+    return mask_secrets(url)
 
 
 @cli.command("sources")

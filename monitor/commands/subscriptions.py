@@ -7,6 +7,7 @@ import click
 from monitor.cli import cli
 from monitor.commands.incidents import _store
 from monitor.errors import ConfigError
+from monitor.hygiene import clean_line, mask_target, terminal_cell
 from monitor.types import LABELS
 
 
@@ -41,7 +42,7 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
         raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
     with _store(ctx) as store:
         store.upsert_subscription(sub)
-    click.echo(f"subscribed {name}: {sub.channel.kind} {', '.join(sub.channel.targets)}")
+    click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))
 
 
 @cli.group()
@@ -54,7 +55,6 @@ def subscriptions() -> None:
 def list_subscriptions(ctx: click.Context) -> None:
     """Show every subscription and its filters."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     with _store(ctx) as store:
@@ -63,8 +63,8 @@ def list_subscriptions(ctx: click.Context) -> None:
     for column in ("name", "channel", "filters", "severity", "mode", "quiet hours", "cap"):
         table.add_column(column)
     for s in subs:
-        table.add_row(escape(s.name), escape(f"{s.channel.kind}: {', '.join(s.channel.targets)}"),
-                      escape(describe_filters(s)), str(s.min_severity), s.mode,
+        table.add_row(terminal_cell(s.name), terminal_cell(f"{s.channel.kind}: {', '.join(map(mask_target, s.channel.targets))}"),
+                      terminal_cell(describe_filters(s)), str(s.min_severity), s.mode,
                       f"{s.quiet_hours.start}-{s.quiet_hours.end} {s.timezone}" if s.quiet_hours else "-",
                       str(s.daily_cap or "-"))
     Console(highlight=False).print(table)
@@ -84,5 +84,5 @@ def unsubscribe(ctx: click.Context, name: str) -> None:
     """Delete the subscription NAME."""
     with _store(ctx) as store:
         if not store.delete_subscription(name):
-            raise click.ClickException(f"no subscription {name!r}")
-    click.echo(f"unsubscribed {name}")
+            raise click.ClickException(f"no subscription {clean_line(name)!r}")
+    click.echo(f"unsubscribed {clean_line(name)}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -29,6 +30,9 @@ from monitor.types import (
 NewEntry = tuple[RawItem, str, str, bool, "str | None"]  # raw, canonical_url, content_hash, alertable, lang
 DeliveryEntry = tuple[str, str, datetime, str]  # channel_kind, target, next_attempt_at, status
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
+FOLD_LOCK_KEY = 0x726D666C  # held while a batch of items is folded into incidents ("rmfl")
+DELIVERY_STATUSES = ("pending", "held", "retrying", "failed", "sent")
+DROPPED_PREFIX = "dropped:"  # last_error of a delivery that must never be requeued (its incident was dismissed)
 
 
 class Store:
@@ -36,6 +40,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._local = threading.local()  # the connection of this thread's open `transaction()`, if any
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -52,13 +57,36 @@ class Store:
         return self._engine.dialect.name
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make every repository call of this thread inside the block one transaction: all or nothing.
+
+            with store.transaction():
+                store.save_classification(...); store.save_incident(...); store.mark_processed(...)
+
+        A nested `transaction()` joins the outer one. On SQLite the block holds the write lock.
+        """
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self._tx() as conn:
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        """Run one transaction, wrapping driver errors in StoreError."""
+        """Run one transaction (or join this thread's open one), wrapping driver errors in StoreError."""
+        joined = getattr(self._local, "conn", None)
+        if joined is not None:
+            yield joined
+            return
         try:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: {exc.__class__.__name__}: {exc}") from exc
+            raise StoreError(f"store: {exc.__class__.__name__}: {_first_line(exc)}") from exc
 
     def _insert(self, table: Table) -> Any:
         """Return the backend's INSERT, which knows ON CONFLICT."""
@@ -141,12 +169,34 @@ class Store:
             row = conn.execute(select(t.items).where(t.items.c.id == item_id)).first()
         return t.to_item(row) if row else None
 
-    def unclassified_items(self, limit: int = 500) -> list[Item]:
-        """Return stored items that were never classified (a crash between store and classify)."""
-        joined = t.items.outerjoin(t.classifications, t.classifications.c.item_id == t.items.c.id)
-        query = select(t.items).select_from(joined).where(t.classifications.c.item_id.is_(None))
+    def unprocessed_items(self, limit: int = 500, after_id: int = 0) -> list[Item]:
+        """Return stored items (id above `after_id`) whose classification, incident and alerts never committed."""
+        query = select(t.items).where(t.items.c.processed_at.is_(None), t.items.c.id > after_id)
         with self._tx() as conn:
             return [t.to_item(row) for row in conn.execute(query.order_by(t.items.c.id).limit(limit))]
+
+    def claim_items(self, item_ids: Sequence[int]) -> list[int]:
+        """Inside a `transaction()`: lock the still-unprocessed items among `item_ids` and return their ids.
+
+        Folding is serialised across processes (an advisory lock on PostgreSQL, the write lock on SQLite),
+        and rows another process holds are skipped (SKIP LOCKED), so each item is processed once.
+        """
+        if not item_ids:
+            return []
+        i = t.items.c
+        query = select(i.id).where(i.id.in_(list(item_ids)), i.processed_at.is_(None)).order_by(i.id)
+        with self._tx() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FOLD_LOCK_KEY})")
+                query = query.with_for_update(skip_locked=True)
+            return [item_id for (item_id,) in conn.execute(query)]
+
+    def mark_processed(self, item_ids: Sequence[int], at: datetime) -> None:
+        """Record that the items' classification, incident and alerts are stored."""
+        if item_ids:
+            stmt = update(t.items).where(t.items.c.id.in_(list(item_ids))).values(processed_at=at)
+            with self._tx() as conn:
+                conn.execute(stmt)
 
     def save_classification(self, item_id: int, c: Classification, classifier: str, at: datetime) -> None:
         """Store (or replace) an item's classification."""
@@ -315,12 +365,57 @@ class Store:
         with self._tx() as conn:
             return [t.to_delivery(row) for row in conn.execute(query.order_by(t.deliveries.c.id))]
 
-    def claim_delivery(self, delivery_id: int, now: datetime, lease_s: float = 300) -> bool:
+    def claim_delivery(
+        self, delivery_id: int, now: datetime, lease_s: float = 300, holder: str | None = None
+    ) -> bool:
         """Lease a pending delivery to this worker for `lease_s`; False when another holds it or it is done."""
         d = t.deliveries.c
         stmt = update(t.deliveries).where(d.id == delivery_id, d.status.in_(("pending", "held")), _unclaimed(now))
+        lease = {"claimed_until": now + timedelta(seconds=lease_s), "claimed_by": holder}
         with self._tx() as conn:
-            return conn.execute(stmt.values(claimed_until=now + timedelta(seconds=lease_s))).rowcount == 1
+            return conn.execute(stmt.values(**lease)).rowcount == 1
+
+    def release_orphaned_claims(self, now: datetime, holder_gone: Callable[[str], bool]) -> int:
+        """Free the leases of holders that `holder_gone` says are dead (a crashed process); return how many."""
+        d = t.deliveries.c
+        held = select(d.claimed_by).where(d.claimed_until > now, d.claimed_by.is_not(None)).distinct()
+        with self._tx() as conn:
+            gone = [holder for (holder,) in conn.execute(held) if holder_gone(holder)]
+            if not gone:
+                return 0
+            stmt = update(t.deliveries).where(d.claimed_by.in_(gone), d.claimed_until > now)
+            return conn.execute(stmt.values(claimed_until=None, claimed_by=None)).rowcount
+
+    def record_intent(self, delivery_id: int, key: str, at: datetime) -> str:
+        """Note that a send is about to happen, keeping the first key ever chosen; return the key in force."""
+        d = t.deliveries.c
+        with self._tx() as conn:
+            kept = conn.execute(select(d.intent_key).where(d.id == delivery_id)).scalar_one_or_none()
+            conn.execute(update(t.deliveries).where(d.id == delivery_id).values(intent_key=kept or key, intent_at=at))
+        return kept or key
+
+    def requeue_failed(self, since: datetime | None = None) -> int:
+        """Put permanently failed deliveries (created at or after `since`) back in the queue; return how many."""
+        d = t.deliveries.c
+        stmt = update(t.deliveries).where(d.status == "failed", ~d.last_error.startswith(DROPPED_PREFIX))
+        if since is not None:
+            stmt = stmt.where(d.created_at >= since)
+        with self._tx() as conn:
+            return conn.execute(stmt.values(status="pending", next_attempt_at=None, claimed_until=None)).rowcount
+
+    def list_deliveries(self, status: str | None = None, limit: int = 200) -> list[Delivery]:
+        """Return deliveries, newest first; `status` is pending, held, retrying (pending after a failed try),
+        failed or sent."""
+        d = t.deliveries.c
+        query = select(t.deliveries)
+        if status == "retrying":
+            query = query.where(d.status == "pending", d.attempts > 0)
+        elif status == "pending":
+            query = query.where(d.status == "pending", d.attempts == 0)
+        elif status is not None:
+            query = query.where(d.status == status)
+        with self._tx() as conn:
+            return [t.to_delivery(row) for row in conn.execute(query.order_by(d.id.desc()).limit(limit))]
 
     def mark_delivered(self, delivery_id: int, at: datetime, external_ref: str | None) -> None:
         """Record a successful send (counted as an attempt)."""
@@ -339,7 +434,7 @@ class Store:
         d = t.deliveries.c
         stmt = update(t.deliveries).where(d.id == delivery_id)
         with self._tx() as conn:
-            conn.execute(stmt.values(attempts=d.attempts + 1, claimed_until=None, **values))
+            conn.execute(stmt.values(attempts=d.attempts + 1, claimed_until=None, claimed_by=None, **values))
 
     def thread_ref(self, incident_id: int, channel_kind: str, target: str) -> str | None:
         """Return the external ref (Slack ts) of the first sent `new` alert of an incident to a target."""
@@ -402,6 +497,12 @@ def _new_item(source: str, entry: NewEntry, fetched_at: datetime) -> Item:
         lang=lang if lang is not None else raw.lang,
         alertable=alertable,
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    """Return the first line of a driver error (the rest is SQL and parameters, which may be long)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _with_id(value: Any, new_id: int) -> Any:

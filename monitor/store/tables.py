@@ -1,6 +1,6 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
-The tables are mirrored by migrations/versions/0001_initial.py; a test keeps the two in step.
+The tables are mirrored by migrations/versions/ (0001_initial.py, 0002_reliability.py); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ source_health = Table(
     Column("first_polled", UTCDateTime),
     Column("etag", Text),
     Column("last_modified", Text),
+    Column("last_warning", Text),  # a feed salvaged despite a parse error says so here
 )
 
 incidents = Table(
@@ -152,6 +153,8 @@ items = Table(
     Column("lang", String(20)),
     Column("alertable", Boolean, nullable=False),
     Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="SET NULL"), index=True),
+    # Set in the transaction that saves the item's classification, incident and alerts: NULL means "to do".
+    Column("processed_at", UTCDateTime, index=True),
     UniqueConstraint("source", "guid"),
     # Empty URLs and hashes say nothing about identity, so they never collide.
     Index("uq_items_canonical_url", "canonical_url", unique=True, **_partial("canonical_url <> ''")),
@@ -200,6 +203,9 @@ deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("claimed_until", UTCDateTime),
+    Column("claimed_by", String(200)),  # host:pid:start of the lease holder, so a dead holder's lease is taken over
+    Column("intent_key", Text),  # chosen before the first send (email Message-ID, Slack client key)
+    Column("intent_at", UTCDateTime),  # a send was attempted at; on a reclaim the notifier reconciles first
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )
 

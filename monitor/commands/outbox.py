@@ -1,0 +1,85 @@
+"""`deliver` and `deliveries`: drain the outbox, requeue failures once their cause is fixed, see why."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from monitor.cli import _settings, cli
+from monitor.commands.incidents import _store
+from monitor.store.repo import DELIVERY_STATUSES
+
+
+@cli.command()
+@click.option("--all", "retry_all", is_flag=True, help="Also retry deliveries waiting on backoff.")
+@click.option("--retry-failed", is_flag=True, help="Requeue permanently failed deliveries first (their cause fixed).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+              help="With --retry-failed: only deliveries created since this UTC date or time.")
+@click.pass_context
+def deliver(ctx: click.Context, retry_all: bool, retry_failed: bool, since) -> None:
+    """Drain the outbox now."""
+    from datetime import UTC
+
+    from monitor.clock import SystemClock
+    from monitor.delivery import drain_outbox
+    from monitor.wiring import load_watchlist
+    from notifiers import build_notifiers
+
+    if since is not None and not retry_failed:
+        raise click.UsageError("--since goes with --retry-failed")
+    settings = _settings(ctx)
+    with _store(ctx) as store:
+        if retry_failed:
+            count = store.requeue_failed(since.replace(tzinfo=UTC) if since else None)
+            click.echo(f"requeued {count} failed deliveries")
+        report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
+                              include_backoff=retry_all or retry_failed, sender=settings.smtp.sender)
+    click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
+               f"dropped {report.dropped}")
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(DELIVERY_STATUSES), help="Only deliveries in this state.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+@click.pass_context
+def deliveries(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """List deliveries, newest first, each with the reason it is where it is."""
+    from monitor.clock import SystemClock
+
+    now = SystemClock().now()
+    with _store(ctx) as store:
+        rows = [delivery_json(d, now) for d in store.list_deliveries(status, limit=limit)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from monitor.hygiene import terminal_cell
+
+    table = Table()
+    for column in ("id", "alert", "channel", "target", "status", "attempts", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(terminal_cell(str(row[key])) for key in
+                        ("id", "alert_id", "channel", "target", "status", "attempts", "reason")))
+    Console(highlight=False).print(table)
+
+
+def delivery_json(d, now) -> dict:
+    """The JSON view of a delivery, target masked when it is a secret (a webhook URL)."""
+    from monitor.delivery import delivery_reason, shown_status
+    from monitor.hygiene import clean_line, mask_target
+
+    return {"id": d.id, "alert_id": d.alert_id, "channel": d.channel_kind, "target": mask_target(d.target),
+            "status": shown_status(d), "attempts": d.attempts, "reason": clean_line(mask_target_in(delivery_reason(d, now), d.target)),
+            "created_at": d.created_at.isoformat() if d.created_at else None,
+            "sent_at": d.sent_at.isoformat() if d.sent_at else None}
+
+
+def mask_target_in(text: str, target: str) -> str:
+    from monitor.hygiene import mask_target
+
+    return text.replace(target, mask_target(target)) if target else text

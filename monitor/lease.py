@@ -1,0 +1,50 @@
+"""Who holds an outbox lease, and whether that holder is gone (a crashed process on this host).
+
+A holder is `host:pid:start`, the start time telling a live process from a later one that reused its pid.
+A holder on another host is never declared gone: its lease simply runs out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from functools import cache
+
+
+def _start_ticks(pid: int) -> str:
+    """Return the process start time in clock ticks since boot (Linux), or '' where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return fields[19]  # field 22 of stat(5), counted after the command name
+    except (OSError, IndexError):
+        return ""
+
+
+@cache
+def holder_id() -> str:
+    """Return this process's lease-holder id."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def _alive(pid: int, start: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    return not start or _start_ticks(pid) in ("", start)
+
+
+def holder_gone(holder: str, host: str | None = None, alive: Callable[[int, str], bool] = _alive) -> bool:
+    """Tell whether `holder` is a process on this host that no longer runs."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    name, pid, start = parts
+    if name != (host or socket.gethostname()):
+        return False
+    return not alive(int(pid), start)
