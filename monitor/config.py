@@ -21,6 +21,8 @@ class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
     max_backoff_s: float = 6 * 3600.0
     max_redirects: int = 5
+    source_deadline_s: float = 45.0  # one source's whole fetch (article pages included) never takes longer
+    allow_hosts: tuple[str, ...] = ()  # SSRF guard exceptions: host, host:port or a network (10.0.0.0/8)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ ENV = {  # environment variable -> settings path
     "RIGHTS_MONITOR_CLASSIFIER": "classifier.kind",
     "RIGHTS_MONITOR_MODEL": "classifier.model",
     "RIGHTS_MONITOR_DIGEST_TO": "digest.recipients",
+    "RIGHTS_MONITOR_ALLOW_HOSTS": "fetch.allow_hosts",
     "SLACK_BOT_TOKEN": "slack.bot_token",
     "SLACK_WEBHOOK_URL": "slack.webhook_url",
     "SLACK_API_URL": "slack.api_url",

@@ -94,9 +94,16 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
 
 
 async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
-    """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record."""
+    """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record.
+
+    The whole of it (the feed, its article pages) has one deadline: a slow source is reported, not waited on.
+    """
+    deadline = rt.settings.fetch.source_deadline_s
     try:
-        return await _fetch_and_parse(source, rt, health)
+        async with asyncio.timeout(deadline):
+            return await _fetch_and_parse(source, rt, health)
+    except TimeoutError as exc:
+        raise SourceError(f"no complete answer within the {deadline:g}s deadline") from exc
     except SourceError:
         raise
     except Exception as exc:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from monitor.config import Settings, SlackSettings
-from monitor.errors import DeliveryError, NotConfigured
+from monitor.errors import DeliveryError, NotConfigured, SourceError
+from monitor.netguard import UrlGuard
 from monitor.types import Message, SendReceipt
 from notifiers.base import NOTIFIERS, Pacer, redact_url, retryable_status
 from notifiers.render import safe_url, slack_blocks
@@ -160,17 +161,20 @@ class SlackWebhookNotifier:
         default_url: str | None = None,
         pacer: Pacer | None = None,
         client_factory: Callable[[str], Any] | None = None,
+        guard: UrlGuard | None = None,
     ) -> None:
         self._default_url = default_url
         self._pacer = pacer or Pacer()
         self._client_factory = client_factory or webhook_client
+        self._guard = guard or UrlGuard()
 
     @classmethod
     def from_settings(
         cls, settings: Settings, sleep: Callable[[float], None] | None = None
     ) -> SlackWebhookNotifier:
         """Build a webhook notifier; always configured, since subscriptions may name the URL."""
-        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None)
+        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None,
+                   guard=UrlGuard(settings.fetch.allow_hosts))
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""
@@ -187,12 +191,23 @@ class SlackWebhookNotifier:
         return SendReceipt()
 
     def _url_for(self, target: str) -> str:
-        url = safe_url(target) or safe_url(self._default_url or "")
+        url = safe_url(target)
+        if url is not None and url != self._default_url:
+            self._check(url)  # a subscription's URL comes from a user: the SSRF guard applies
+        url = url or safe_url(self._default_url or "")
         if url is None:
             raise DeliveryError(
                 "slack_webhook: no http(s) webhook URL (target or SLACK_WEBHOOK_URL)", retryable=False
             )
         return url
+
+    def _check(self, url: str) -> None:
+        try:
+            self._guard.check_blocking(url)
+        except SourceError as exc:
+            permanent = not str(exc).startswith("DNS lookup failed")
+            raise DeliveryError(f"slack webhook {redact_url(url)}: {str(exc).split(': ', 1)[-1]}",
+                                retryable=not permanent) from exc
 
 
 def webhook_client(url: str) -> Any:

@@ -9,6 +9,7 @@ import pytest
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured
 from notifiers.base import Pacer
+from monitor.netguard import UrlGuard
 from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier, api_base_url, web_client
 from tests.slackserver import SlackServer
 from tests.smtpserver import closed_port
@@ -150,7 +151,8 @@ def test_api_base_url_gets_exactly_one_trailing_slash():
 
 
 def webhook(fake_time: FakeTime, default_url: str | None = None) -> SlackWebhookNotifier:
-    return SlackWebhookNotifier(default_url, Pacer(sleep=fake_time.sleep, monotonic=fake_time.monotonic))
+    return SlackWebhookNotifier(default_url, Pacer(sleep=fake_time.sleep, monotonic=fake_time.monotonic),
+                                guard=UrlGuard(allow=("127.0.0.1",)))  # the loopback Slack, by consent
 
 
 def test_webhook_posts_valid_blocks_to_the_target_url(slack, fake_time):

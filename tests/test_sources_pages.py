@@ -143,8 +143,8 @@ def test_article_text_prefers_article_and_drops_noise():
 
 
 def test_fetch_article_text_over_http():
-    settings = FetchSettings(read_timeout_s=1.0)
     with FeedServer() as srv:
+        settings = FetchSettings(read_timeout_s=1.0, allow_hosts=(f"127.0.0.1:{srv.port}",))  # loopback by consent
         url = srv.route(
             "/story",
             "<html><body><main><p>Shutdown ordered.</p></main></body></html>",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import cli
+from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
 from monitor.errors import ConfigError
 from monitor.hygiene import clean_line, mask_target, terminal_cell
@@ -40,9 +40,24 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
         sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
     except ConfigError as exc:
         raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
+    if sub.channel.kind == "slack_webhook":
+        refuse_internal(sub.channel.targets, _settings(ctx).fetch.allow_hosts)
     with _store(ctx) as store:
         store.upsert_subscription(sub)
     click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))
+
+
+def refuse_internal(urls, allow_hosts) -> None:
+    """Refuse a webhook URL that points inside (loopback, private...); one that does not resolve now is checked at send."""
+    from monitor.errors import SourceError
+    from monitor.netguard import UrlGuard
+
+    for url in urls:
+        try:
+            UrlGuard(allow_hosts).check_blocking(url)
+        except SourceError as exc:
+            if not str(exc).startswith("DNS lookup failed"):
+                raise click.UsageError(f"--slack-webhook {mask_target(url)}: {str(exc).split(': ', 1)[-1]}") from None
 
 
 @cli.group()

@@ -14,6 +14,8 @@ import httpx
 from monitor.clock import Clock, SystemClock
 from monitor.config import FetchSettings
 from monitor.errors import SourceError
+from monitor.hygiene import clean_line
+from monitor.netguard import UrlGuard, same_origin
 from monitor.types import FetchResult
 
 FEED_ACCEPT = (
@@ -31,7 +33,7 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
         transport=_transport(limits),
         headers={"User-Agent": settings.user_agent, "Accept": FEED_ACCEPT},
         timeout=client_timeout(settings),
-        follow_redirects=True,
+        follow_redirects=False,  # the Fetcher follows them itself, checking each hop against the SSRF guard
         max_redirects=settings.max_redirects,
         limits=limits,
     )
@@ -81,29 +83,50 @@ class Fetcher:
     """Fetch URLs under a global and a per-host concurrency limit."""
 
     def __init__(
-        self, client: httpx.AsyncClient, settings: FetchSettings, clock: Clock | None = None
+        self, client: httpx.AsyncClient, settings: FetchSettings, clock: Clock | None = None,
+        guard: UrlGuard | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._clock = clock or SystemClock()
+        self._guard = guard or UrlGuard(settings.allow_hosts)
         self._global = asyncio.Semaphore(settings.global_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET `url` conditionally; raise SourceError on any failure or HTTP status >= 400."""
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, *, trusted: bool = True
+    ) -> FetchResult:
+        """GET `url` conditionally; raise SourceError on any failure or HTTP status >= 400.
+
+        `trusted` is for URLs the operator configured; a URL taken from content (an article link) is not,
+        and passes the SSRF guard first. Every redirect that leaves a trusted origin passes it too.
+        """
         host = _host_of(url)
         async with self._global, self._host_slot(host):
             try:
                 async with asyncio.timeout(self._deadline_s()):
-                    return await self._get(url, conditional_headers(etag, last_modified))
+                    return await self._follow(url, conditional_headers(etag, last_modified), trusted)
             except TimeoutError as exc:
-                raise SourceError(f"timed out after {_secs(self._deadline_s())} fetching {url}") from exc
+                raise SourceError(f"timed out after {_secs(self._deadline_s())} fetching {clean_line(url)}") from exc
             except TRANSPORT_ERRORS as exc:
                 raise SourceError(describe_error(exc, host, self._settings)) from exc
 
     def _deadline_s(self) -> float:
         # A server dripping one byte per read timeout must not hold a slot for ever.
-        return self._settings.connect_timeout_s + 3 * self._settings.read_timeout_s
+        per_request = self._settings.connect_timeout_s + 3 * self._settings.read_timeout_s
+        return min(per_request, self._settings.source_deadline_s)
+
+    async def _follow(self, url: str, headers: dict[str, str], trusted: bool) -> FetchResult:
+        """GET, following redirects by hand so that each hop is checked before it is requested."""
+        origin = url if trusted else None
+        for _ in range(self._settings.max_redirects + 1):
+            if origin is None or not same_origin(origin, url):
+                await self._guard.check(url)
+            result = await self._get(url, headers)
+            if not isinstance(result, str):
+                return result
+            url = result
+        raise SourceError(f"too many redirects (more than {self._settings.max_redirects})")
 
     @asynccontextmanager
     async def _host_slot(self, host: str) -> AsyncIterator[None]:
@@ -111,8 +134,11 @@ class Fetcher:
         async with slot:
             yield
 
-    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult | str:
+        """GET one URL: its result, or the absolute URL it redirects to."""
+        async with self._client.stream("GET", url, headers=headers, follow_redirects=False) as response:
+            if response.is_redirect and response.next_request is not None:
+                return str(response.next_request.url)
             if response.status_code == 304:
                 return self._result(response, b"", not_modified=True)
             if response.status_code >= 400:
@@ -161,7 +187,8 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
 
 def http_error(response: httpx.Response, clock: Clock) -> SourceError:
     """Return the SourceError for an HTTP error status, with its Retry-After."""
-    reason = response.reason_phrase or _reason(response.status_code)
+    # The reason phrase is the server's free text: no control character of it reaches a log or terminal.
+    reason = clean_line(response.reason_phrase or "")[:100] or _reason(response.status_code)
     wait = retry_after_s(response.headers.get("retry-after"), response.headers.get("date"), clock)
     return SourceError(
         f"HTTP {response.status_code} {reason}".strip(), status=response.status_code, retry_after_s=wait
