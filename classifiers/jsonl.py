@@ -23,8 +23,13 @@ def classify_stream(classifier: Classifier, lines: Iterable[str], batch_size: in
             yield (next(results) if isinstance(entry, ClassifyInput) else entry).to_json()
 
 
-def parse_line(line: str) -> ClassifyInput | Classification:
+def parse_line(line: str | bytes) -> ClassifyInput | Classification:
     """Read one input line, or describe why it cannot be read (keeping its id when there is one)."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return Classification(id="", error=f"not UTF-8 text (byte {exc.start + 1})")
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:

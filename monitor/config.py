@@ -30,6 +30,7 @@ class SlackSettings:
     bot_token: str | None = None
     webhook_url: str | None = None
     api_url: str | None = None  # Web API base, e.g. http://127.0.0.1:8080/api/
+    timeout_s: float = 30.0  # per Slack call; the outbox retries, the client does not
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,20 @@ def load_settings(
     if sources:
         flat["sources_path"] = str(sources)
     settings = _build(Settings, flat, "", str(settings_path or "environment"))
-    return _finish(settings)
+    return _finish(settings, str(settings_path or ""))
+
+
+def read_text(path: Path, named: bool = True) -> str:
+    """Read a configuration file as UTF-8; a file that is not says so in one ConfigError, naming the byte."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start + 1})", file=str(path) if named else "") from None
 
 
 def _read_settings_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(read_text(path)) or {}
     except FileNotFoundError:
         raise ConfigError("settings file not found", file=str(path)) from None
     except yaml.YAMLError as exc:
@@ -206,10 +215,43 @@ def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
         raise ConfigError(f"expected {getattr(target, '__name__', target)}: {exc}", path=path, file=file) from exc
 
 
-def _finish(settings: Settings) -> Settings:
-    """Derive what depends on other settings (SMTP TLS default by port)."""
+def _finish(settings: Settings, file: str = "") -> Settings:
+    """Check every limit, then derive what depends on other settings (SMTP TLS default by port)."""
+    for path, value, low, high in limits(settings):
+        if not low <= value <= high:
+            bounds = f"at least {low:g}" if high == float("inf") else f"between {low:g} and {high:g}"
+            raise ConfigError(f"must be {bounds}, not {value!r}", path=path, file=file)
+    if settings.digest.weekday.strip().lower()[:3] not in WEEKDAYS:
+        raise ConfigError(f"unknown weekday {settings.digest.weekday!r} ({', '.join(WEEKDAYS)})",
+                          path="digest.weekday", file=file)
     smtp = settings.smtp
     return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=resolve_smtp_tls(smtp.tls, smtp.port)))
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_INF = float("inf")
+
+
+def limits(s: Settings) -> list[tuple[str, float, float, float]]:
+    """Every numeric setting with its allowed range: no zero concurrency, no negative size or timeout."""
+    f = s.fetch
+    return [
+        ("fetch.global_concurrency", f.global_concurrency, 1, 10_000),
+        ("fetch.per_host_concurrency", f.per_host_concurrency, 1, 1_000),
+        ("fetch.max_body_bytes", f.max_body_bytes, 1, 1 << 31),
+        ("fetch.connect_timeout_s", f.connect_timeout_s, 0.001, 3600),
+        ("fetch.read_timeout_s", f.read_timeout_s, 0.001, 3600),
+        ("fetch.source_deadline_s", f.source_deadline_s, 0.001, 3600),
+        ("fetch.max_backoff_s", f.max_backoff_s, 1, 30 * 86400),
+        ("fetch.max_redirects", f.max_redirects, 0, 30),
+        ("smtp.port", s.smtp.port, 1, 65535),
+        ("smtp.timeout_s", s.smtp.timeout_s, 0.001, 600),
+        ("slack.timeout_s", s.slack.timeout_s, 0.001, 600),
+        ("digest.hour", s.digest.hour, 0, 23),
+        ("backfill_hours", s.backfill_hours, 0, _INF),
+        ("jitter_s", s.jitter_s, 0, 86400),
+        ("incident_window_days", s.incident_window_days, 0.001, 365),
+    ]
 
 
 def resolve_smtp_tls(tls: str | None, port: int) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from monitor import lease
 from monitor.errors import DeliveryError, NotConfigured
+from monitor.hygiene import register_secrets
 from monitor.store.repo import DROPPED_PREFIX
 from monitor.types import Delivery, Message
 
@@ -73,6 +74,8 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         why = NotConfigured(f"no {delivery.channel_kind} notifier configured")
         store.mark_retry(delivery.id, str(why), now + timedelta(seconds=UNCONFIGURED_RETRY_S))
         return "retried"
+    if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
+        register_secrets([delivery.target])
     message = build_message(store, incident, alert, delivery, watchlist, sender)
     key = store.record_intent(delivery.id, intent_key(delivery, sender), now)
     message = replace(message, key=key)

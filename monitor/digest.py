@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from monitor.hygiene import clean_line, strip_controls
 from monitor.types import (
     LABELS,
     CompanySection,
@@ -213,12 +214,12 @@ def coverage_gaps(
 def render_html(d: Digest, chart_src: str | None = None) -> str:
     """Render the digest as HTML; `chart_src` defaults to the PNG file name (email: "cid:chart")."""
     template = _environment(autoescape=True).get_template("digest.html.j2")
-    return template.render(d=d, chart_src=chart_src or DigestFiles(d.week).chart)
+    return strip_controls(template.render(d=d, chart_src=chart_src or DigestFiles(d.week).chart))
 
 
 def render_markdown(d: Digest) -> str:
     """Render the digest as Markdown, with feed text escaped."""
-    return _environment(autoescape=False).get_template("digest.md.j2").render(d=d)
+    return strip_controls(_environment(autoescape=False).get_template("digest.md.j2").render(d=d))
 
 
 def _environment(autoescape: bool) -> Any:
@@ -241,7 +242,7 @@ _MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&\"'$:=])")
 
 def escape_markdown(text: Any) -> str:
     """Escape Markdown-active characters and fold line breaks, so feed text stays plain text."""
-    flat = " ".join(str(text).split())
+    flat = clean_line(str(text))
     return _MD_ACTIVE.sub(r"\\\1", flat)
 
 
@@ -275,7 +276,7 @@ def render_csv(d: Digest) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for incident in d.incidents:
-        writer.writerow([guard_cell(cell) for cell in csv_row(d.week, incident)])
+        writer.writerow([guard_cell(clean_line(cell)) for cell in csv_row(d.week, incident)])
     return out.getvalue()
 
 

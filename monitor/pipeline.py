@@ -22,6 +22,7 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.dedup import canonical_url, content_hash
 from monitor.errors import SourceError
+from monitor.hygiene import clean_line
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
 from monitor.types import (
@@ -29,6 +30,7 @@ from monitor.types import (
     Classification,
     ClassifyInput,
     CycleReport,
+    ParsedItems,
     Incident,
     Item,
     PollResult,
@@ -82,12 +84,12 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         result, raws = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
-        log.warning("source %s failed: %s", source.name, exc)
+        log.warning("source %s failed: %s", source.name, clean_line(str(exc)))
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
     with rt.store.transaction():  # the items and the validators that say "seen" commit together
         new = _store_items(source, raws, health, rt, now)
-        rt.store.save_health(_succeeded(health, source, result, now, rt.settings))
+        rt.store.save_health(_succeeded(health, source, result, now, rt.settings, getattr(raws, "warning", None)))
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
                       took_s=time.monotonic() - started, http_status=result.status)
@@ -117,8 +119,10 @@ async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHeal
     if result.not_modified:
         return result, []
     raws = kind.parse(result)
+    warning = getattr(raws, "warning", None)
     if source.fetch_article:
-        raws = await _with_article_text(raws, rt)
+        raws = ParsedItems(await _with_article_text(raws, rt))
+        raws.warning = warning
     return result, raws
 
 
@@ -154,13 +158,16 @@ def _store_items(source: SourceConfig, raws: list[RawItem], health: SourceHealth
     return rt.store.add_items(source.name, entries, now)
 
 
-def _succeeded(health: SourceHealth, source: SourceConfig, result, now, settings: Settings) -> SourceHealth:
+def _succeeded(health: SourceHealth, source: SourceConfig, result, now, settings: Settings,
+               warning: str | None = None) -> SourceHealth:
     delay = next_delay_s(source.interval_s, 0, retry_after_s=result.retry_after_s, max_age_s=result.max_age_s,
                          max_backoff_s=settings.fetch.max_backoff_s)
     return dataclasses.replace(
         health, last_attempt=now, last_success=now, consecutive_failures=0, last_error=None,
         last_status=result.status, next_due=now + timedelta(seconds=delay),
         first_polled=health.first_polled or now,
+        # a 304 is the same document as before: its warning stands
+        last_warning=health.last_warning if result.not_modified else (clean_line(warning)[:500] if warning else None),
         etag=result.etag or health.etag, last_modified=result.last_modified or health.last_modified,
     )
 
@@ -170,7 +177,7 @@ def _failed(health: SourceHealth, source: SourceConfig, exc: SourceError, now, s
     delay = next_delay_s(source.interval_s, failures, retry_after_s=exc.retry_after_s,
                          max_backoff_s=settings.fetch.max_backoff_s)
     return dataclasses.replace(
-        health, last_attempt=now, consecutive_failures=failures, last_error=str(exc)[:500],
+        health, last_attempt=now, consecutive_failures=failures, last_error=clean_line(str(exc))[:500],
         last_status=exc.status, next_due=now + timedelta(seconds=delay),
     )
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from monitor.config import read_text
 from monitor.errors import ConfigError
 from monitor.types import LABELS, Channel, Severity, Subscription
 
@@ -29,7 +30,9 @@ def load_subscriptions(path: Path) -> list[Subscription]:
 def check_subscriptions(path: Path) -> tuple[list[Subscription], list[ConfigError]]:
     """Validate every entry; return the good ones and every error."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(read_text(path)) or {}
+    except ConfigError as exc:
+        return [], [exc]
     except FileNotFoundError:
         return [], [ConfigError("subscriptions file not found", file=str(path))]
     except yaml.YAMLError as exc:

@@ -116,6 +116,12 @@ class PollResult:
 # --------------------------------------------------------------------------- items
 
 
+class ParsedItems(list):
+    """The RawItems a source parsed, with the parser's complaint when a malformed document was salvaged."""
+
+    warning: str | None = None
+
+
 @dataclass(frozen=True)
 class Item:
     """A stored item."""

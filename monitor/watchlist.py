@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from monitor.config import read_text
 from monitor.errors import ConfigError
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
@@ -199,7 +200,10 @@ def _load(extra_paths: Sequence[Path], errors: list[ConfigError]) -> Watchlist:
 
 def _read_yaml(path: Path, errors: list[ConfigError]) -> dict[str, Any]:
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+        doc = yaml.load(read_text(path), Loader=_LOADER) or {}
+    except ConfigError as exc:
+        errors.append(exc)
+        return {}
     except (OSError, yaml.YAMLError) as exc:
         errors.append(ConfigError(f"cannot read watchlist: {exc}", file=str(path)))
         return {}

@@ -143,7 +143,8 @@ def web_client(slack: SlackSettings) -> Any:
 
     # The outbox retries with backoff; retrying inside the client would sleep in the worker.
     return WebClient(
-        token=slack.bot_token, base_url=api_base_url(slack.api_url), timeout=TIMEOUT_S, retry_handlers=[]
+        token=slack.bot_token, base_url=api_base_url(slack.api_url), timeout=int(max(1, slack.timeout_s)),
+        retry_handlers=[],
     )
 
 
@@ -173,8 +174,9 @@ class SlackWebhookNotifier:
         cls, settings: Settings, sleep: Callable[[float], None] | None = None
     ) -> SlackWebhookNotifier:
         """Build a webhook notifier; always configured, since subscriptions may name the URL."""
+        timeout = int(max(1, settings.slack.timeout_s))
         return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None,
-                   guard=UrlGuard(settings.fetch.allow_hosts))
+                   client_factory=lambda url: webhook_client(url, timeout), guard=UrlGuard(settings.fetch.allow_hosts))
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""
@@ -210,8 +212,8 @@ class SlackWebhookNotifier:
                                 retryable=not permanent) from exc
 
 
-def webhook_client(url: str) -> Any:
+def webhook_client(url: str, timeout_s: int = TIMEOUT_S) -> Any:
     """Build a WebhookClient without slack-sdk's own retries."""
     from slack_sdk import WebhookClient
 
-    return WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=[])
+    return WebhookClient(url, timeout=timeout_s, retry_handlers=[])

@@ -20,7 +20,7 @@ def _classifier(ctx: click.Context):
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))  # bytes: one line that is not UTF-8 is an error row, not the end
 @click.pass_context
 def classify(ctx: click.Context, file) -> None:
     """Classify JSONL items ({"id","title","summary"} per line; `-` for stdin): one JSON line out per line in."""

@@ -39,16 +39,17 @@ def list_incidents(ctx: click.Context, status: str | None, limit: int, as_json: 
         click.echo(json.dumps([incident_json(i) for i in rows], ensure_ascii=False))
         return
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
+
+    from monitor.hygiene import terminal_cell as cell
 
     table = Table()
     for column in ("id", "severity", "labels", "companies", "countries", "sources", "last seen", "title"):
         table.add_column(column)
     for i in rows:
-        table.add_row(str(i.id), str(i.severity), ",".join(i.labels), escape(", ".join(i.companies or i.inferred_companies)),
-                      ",".join(i.countries), str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"),
-                      escape(i.title[:70]) + (" [dismissed]" if i.status == "dismissed" else ""))
+        table.add_row(str(i.id), str(i.severity), cell(",".join(i.labels)), cell(", ".join(i.companies or i.inferred_companies)),
+                      cell(",".join(i.countries)), str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"),
+                      cell(i.title[:70]) + (" [dismissed]" if i.status == "dismissed" else ""))
     Console(highlight=False).print(table)
 
 

@@ -72,15 +72,16 @@ def _console(stderr: bool = False):
 
 def print_report(report: CycleReport) -> None:
     """A per-source table, then the totals."""
-    from rich.markup import escape
     from rich.table import Table
+
+    from monitor.hygiene import terminal_cell as cell
 
     table = Table(title="poll", show_lines=False)
     for column in ("source", "status", "new", "seen", "took", "error"):
         table.add_column(column)
     for r in sorted(report.results, key=lambda r: (r.status != "failed", r.source)):
-        table.add_row(escape(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
-                      escape((r.error or "")[:80]))
+        table.add_row(cell(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
+                      cell((r.error or "")[:80]))
     console = _console()
     console.print(table)
     totals = report.to_json()
@@ -131,9 +132,9 @@ def shown_db(url: str) -> str:
 @click.pass_context
 def sources_cmd(ctx: click.Context) -> None:
     """Show every source with its health record."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from monitor.hygiene import terminal_cell as cell
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
@@ -143,11 +144,12 @@ def sources_cmd(ctx: click.Context) -> None:
     finally:
         store.close()
     table = Table()
-    for column in ("source", "kind", "every", "last success", "failures", "last error"):
+    for column in ("source", "kind", "every", "last success", "failures", "last error or warning"):
         table.add_column(column)
     for s in load_sources(settings):
         h = health.get(s.name)
-        table.add_row(escape(s.name), s.kind, f"{s.interval_s // 60}m",
+        problem = (h.last_error or (f"warning: {h.last_warning}" if h.last_warning else "")) if h else ""
+        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m",
                       str(h.last_success or "-") if h else "never", str(h.consecutive_failures if h else 0),
-                      escape((h.last_error or "")[:60]) if h else "")
+                      cell(problem[:80]))
     _console().print(table)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
 from monitor.errors import ConfigError
+from monitor.hygiene import strip_controls
 from monitor.registry import Registry
 from monitor.types import FetchResult, RawItem, SourceConfig
 
@@ -56,7 +57,7 @@ def plain_text(text: str | None, limit: int) -> str:
     """Return `text` as plain text: no tags, entities decoded, whitespace collapsed, capped."""
     if not text:
         return ""
-    out = text
+    out = strip_controls(text)  # no ESC, BEL or bidi override is ever stored as display text
     # Feeds often escape their HTML twice; strip until nothing tag-like is left (bounded).
     for _ in range(3):
         if not _MARKUP.search(out) and "&" not in out:
@@ -88,6 +89,8 @@ def truncate(text: str, limit: int) -> str:
 def safe_link(url: str | None) -> str:
     """Return `url` if it is an absolute http(s) URL, else an empty string."""
     url = (url or "").strip()
+    if url != strip_controls(url):
+        return ""
     return url if re.match(r"(?i)https?://[^\s/]", url) and not re.search(r"\s", url) else ""
 
 

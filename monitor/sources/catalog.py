@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.config import read_text
 from monitor.errors import ConfigError
 from monitor.types import SourceConfig
 
@@ -74,7 +75,7 @@ def _yaml(path: Path) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(read_text(path, named=False)) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.errors import SourceError
+from monitor.hygiene import clean_line
 from monitor.sources.base import (
     AUTHOR_MAX,
     SOURCES,
@@ -23,7 +24,7 @@ from monitor.sources.base import (
     reject_unknown,
     safe_link,
 )
-from monitor.types import FetchResult, RawItem
+from monitor.types import FetchResult, ParsedItems, RawItem
 
 _XML_START = re.compile(
     rb"^(\xef\xbb\xbf|\xff\xfe|\xfe\xff|\x00|\s)*<(\?xml|rss|feed|rdf:RDF|!--)", re.IGNORECASE
@@ -55,7 +56,16 @@ def parse_feed(result: FetchResult, source: str, lang: str | None = None) -> lis
     if feed.bozo and not feed.entries and not _looks_like_feed(result.body, feed):
         raise SourceError(f"not a feed: {_bozo_reason(feed)}", status=result.status)
     feed_lang = lang or primary_lang(feed.feed.get("language"))
-    return [to_item(entry, source, feed_lang) for entry in feed.entries]
+    if not feed.bozo:
+        return ParsedItems(to_item(entry, source, feed_lang) for entry in feed.entries)
+    # A malformed feed is salvaged only as far as its entries still say something: a title or a link.
+    kept = ParsedItems(to_item(e, source, feed_lang) for e in feed.entries if _has_title_or_link(e))
+    kept.warning = f"malformed feed, {len(kept)} of {len(feed.entries)} entries kept: {_bozo_reason(feed)}"
+    return kept
+
+
+def _has_title_or_link(entry: Any) -> bool:
+    return bool(plain_text(entry.get("title"), TITLE_MAX) or safe_link(entry.get("link")))
 
 
 _BOMS = (
@@ -84,8 +94,8 @@ def _looks_like_feed(body: bytes, feed: Any) -> bool:
 
 def _bozo_reason(feed: Any) -> str:
     exc = feed.get("bozo_exception")
-    text = str(exc).splitlines()[0] if exc else "unrecognised document"
-    return text[:200]
+    text = str(exc).splitlines()[0] if exc and str(exc).strip() else "unrecognised document"
+    return clean_line(text)[:200]
 
 
 def to_item(entry: Any, source: str, lang: str | None) -> RawItem:

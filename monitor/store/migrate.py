@@ -28,6 +28,9 @@ def parse_url(url: str) -> URL:
         raise StoreError(f"not a database URL ({hint})") from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:":
+        # each connection would see its own empty database, and everything is lost at exit
+        raise StoreError("an in-memory SQLite store forgets everything; give a file, e.g. sqlite:///var/monitor.db")
     return parsed
 
 
