@@ -21,7 +21,6 @@ class Options:
 
 def _settings(ctx: click.Context):
     from monitor.config import load_settings
-
     from monitor.hygiene import register_secrets
 
     opts: Options = ctx.obj

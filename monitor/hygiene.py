@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable
 
 # C0 (but tab and newline), DEL, C1, and the bidi embeddings, overrides, isolates and marks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _URL_SECRETS = [
     # Slack-style webhooks carry their credential in the path.

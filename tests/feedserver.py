@@ -33,6 +33,7 @@ class Route:
     drip_s: float = 0.0  # between body chunks: a slow body
     chunk_size: int = 1024
     content_length: int | None = None  # a lying Content-Length; -1: none at all, close at the end
+    reason: str | None = None  # the status line's reason phrase (hostile servers put escapes there)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _not_modified(handler: BaseHTTPRequestHandler, route: Route) -> bool:
 
 def _send(handler: BaseHTTPRequestHandler, route: Route, body: bool = True) -> None:
     status = 302 if route.redirect_to else route.status
-    handler.send_response(status)
+    handler.send_response(status, route.reason)
     for name, value in _headers(route).items():
         handler.send_header(name, value)
     length = route.content_length if route.content_length is not None else len(route.body)

@@ -8,8 +8,8 @@ import pytest
 
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured
-from notifiers.base import Pacer
 from monitor.netguard import UrlGuard
+from notifiers.base import Pacer
 from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier, api_base_url, web_client
 from tests.slackserver import SlackServer
 from tests.smtpserver import closed_port

@@ -12,9 +12,9 @@ import pytest
 from monitor.clock import FrozenClock
 from monitor.config import FetchSettings, load_settings
 from monitor.errors import SourceError
+from monitor.netguard import UrlGuard, blocked_reason
 from monitor.pipeline import poll_sources
 from monitor.sources.fetch import Fetcher, make_client
-from monitor.netguard import UrlGuard, blocked_reason
 from monitor.types import SourceConfig
 from monitor.wiring import build_runtime
 from tests.feedserver import FeedServer
@@ -89,7 +89,7 @@ def test_an_article_link_from_feed_content_to_loopback_is_never_fetched(tmp_path
         internal.route("/admin", SECRET_PAGE, content_type="text/html")
         feeds.route("/story", SECRET_PAGE, content_type="text/html")
         feeds.route("/hop", redirect_to=internal.url("/admin"))
-        links = [internal.url("/admin"), "http://localhost:%d/admin" % internal.port, feeds.url("/hop"), "/story"]
+        links = [internal.url("/admin"), f"http://localhost:{internal.port}/admin", feeds.url("/hop"), "/story"]
         items = "".join(f"<item><title>Shutdown report {n}</title><link>{link}</link></item>"
                         for n, link in enumerate(links))
         url = feeds.route("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'

@@ -55,8 +55,31 @@ def _transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     except ImportError:  # plain httpx works too, only slower
         return httpx.AsyncHTTPTransport(limits=limits)
 
+    import aiohttp
+
+    class CleanReasonResponse(aiohttp.ClientResponse):
+        """A response whose reason phrase is plain printable text: a hostile server's raw bytes (escapes,
+        bytes that are not UTF-8) neither crash the transport nor reach a log line."""
+
+        _clean_reason: str | None = None
+
+        @property
+        def reason(self) -> str | None:  # type: ignore[override]
+            return self._clean_reason
+
+        @reason.setter
+        def reason(self, value: str | None) -> None:
+            raw = (value or "").encode("utf-8", "surrogateescape").decode("latin-1")
+            self._clean_reason = clean_line(raw)[:100] or None
+
     class BodyReadTransport(AiohttpTransport):
         """The aiohttp transport, with request bodies read before sending."""
+
+        def get_client(self):
+            session = super().get_client()
+            if hasattr(session, "_response_class"):
+                session._response_class = CleanReasonResponse
+            return session
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             # Unread (redirected) requests would go out as an empty chunked body, which an
