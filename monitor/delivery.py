@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from monitor import lease
+from monitor import failpoints, lease
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.hygiene import register_secrets
 from monitor.store.repo import DROPPED_PREFIX
@@ -57,6 +57,7 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
         if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
+        failpoints.reached("claimed")
         counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender)] += 1
     counts["delivered"] += counts["reconciled"]
     return DrainReport(**counts)
@@ -79,6 +80,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
     message = build_message(store, incident, alert, delivery, watchlist, sender)
     key = store.record_intent(delivery.id, intent_key(delivery, sender), now)
     message = replace(message, key=key)
+    failpoints.reached("intent-recorded")
     if delivery.intent_at is not None:  # a send was tried before: did it arrive after all?
         found = _look_up(notifier, message, delivery)
         if found is not None:
@@ -118,7 +120,9 @@ def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: 
         store.mark_retry(delivery.id, str(exc), now + timedelta(seconds=delay))
         log.warning("delivery %s will be retried in %.0fs: %s", delivery.id, delay, exc)
         return "retried"
+    failpoints.reached("sent-not-recorded")
     store.mark_delivered(delivery.id, now, receipt.external_ref)
+    failpoints.reached("recorded")
     return "delivered"
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor import alerts, incidents
+from monitor import alerts, failpoints, incidents
 from monitor.backfill import is_alertable
 from monitor.clock import Clock
 from monitor.config import Settings
@@ -90,6 +90,7 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
     with rt.store.transaction():  # the items and the validators that say "seen" commit together
         new = _store_items(source, raws, health, rt, now)
         rt.store.save_health(_succeeded(health, source, result, now, rt.settings, getattr(raws, "warning", None)))
+    failpoints.reached("items-stored")
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
                       took_s=time.monotonic() - started, http_status=result.status)
@@ -237,6 +238,8 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
                 touched[incident.id] = incident
         alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
         rt.store.mark_processed(claimed, rt.clock.now())
+        failpoints.reached("before-fold-commit")
+    failpoints.reached("after-fold-commit")
     return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=alert_count)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
@@ -54,6 +54,7 @@ class FeedServer:
         self._lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.hook: Callable[[str, Request], None] | None = None  # called with ("request", r) before answering
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
@@ -100,14 +101,23 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # 200 feeds connect at once; the default backlog of 5 would stall them
 
+    def handle_error(self, request, client_address) -> None:  # a client killed mid-request: expected
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            server._enter(Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+            request = Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+            server._enter(request)
             try:
+                if server.hook:
+                    server.hook("request", request)
                 _answer(self, server.routes.get(self.path))
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeouts, size caps): expected in tests

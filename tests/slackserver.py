@@ -17,6 +17,7 @@ import itertools
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -113,7 +114,10 @@ class SlackServer:
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        # Called with ("posted", request) once a message is posted but before the answer is written, and
+        # ("answered", request) after: the kill-restart tests end the client process there.
+        self.hook: Callable[[str, SlackRequest], None] | None = None
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -222,6 +226,14 @@ class SlackServer:
         return [r for r in self.requests if r.path.startswith("/services/")]
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a client killed mid-request
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 def _decode_body(content_type: str, raw: bytes) -> dict[str, Any]:
     if not raw:
         return {}
@@ -255,11 +267,17 @@ def _handler_for(server: SlackServer) -> type[BaseHTTPRequestHandler]:
             # Noted before answering, so a client that has its answer also sees it recorded.
             request.status, request.ok = status, status == 200 and (not isinstance(data, dict) or data["ok"])
             request.reply_ts = data.get("ts") if isinstance(data, dict) else None
-            if isinstance(data, dict):
-                return self._reply(
-                    status, json.dumps(data).encode(), "application/json; charset=utf-8", headers
-                )
-            return self._reply(status, data.encode(), "text/plain", headers)
+            if server.hook and request.ok:
+                server.hook("posted", request)
+            try:
+                if isinstance(data, dict):
+                    self._reply(status, json.dumps(data).encode(), "application/json; charset=utf-8", headers)
+                else:
+                    self._reply(status, data.encode(), "text/plain", headers)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client died waiting (a kill test): Slack has the message all the same
+            if server.hook and request.ok:
+                server.hook("answered", request)
 
         def _answer(self, request: SlackRequest) -> tuple[int, dict[str, Any] | str, Headers]:
             """Decide status and body: a scripted fault first, else what Slack would say."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -77,7 +78,13 @@ class _Collector:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.owner.data_reply:
             return self.owner.data_reply
+        hook = self.owner.hook
+        refused = hook("data", envelope) if hook else None
+        if refused:
+            return refused
         self.owner.record(envelope, session)
+        if hook:
+            hook("accepted", envelope)
         return "250 Message accepted for delivery"
 
 
@@ -92,6 +99,9 @@ class SmtpServer:
         self.rcpt_replies: dict[str, str] = {}  # per address, e.g. {"gone@x.org": "550 5.1.1 gone"}
         self.data_reply: str | None = None
         self.client_context: ssl.SSLContext | None = None
+        # Called with ("data", envelope) before a message is accepted (a returned reply refuses it) and
+        # ("accepted", envelope) after: the kill-restart tests end the client process there.
+        self.hook: Callable[[str, Any], str | None] | None = None
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
