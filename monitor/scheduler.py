@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +17,20 @@ log = logging.getLogger(__name__)
 OUTBOX_EVERY_S = 30
 
 
+def stoppable(job):
+    """Let a job be cancelled at shutdown without APScheduler reporting it as a failure."""
+
+    @functools.wraps(job)
+    async def run(*args: Any) -> None:
+        try:
+            await job(*args)
+        except asyncio.CancelledError:
+            log.info("%s stopped at shutdown", job.__name__)
+
+    return run
+
+
+@stoppable
 async def poll_job(source: SourceConfig, rt: Runtime) -> None:
     """Poll one source when it is due (a failing source waits out its backoff), then fold what is unprocessed.
 
@@ -23,9 +38,12 @@ async def poll_job(source: SourceConfig, rt: Runtime) -> None:
     """
     await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
     async with rt.lock:
-        await asyncio.to_thread(process_new_items, rt)
+        report = await asyncio.to_thread(process_new_items, rt)
+    if report.alerts:  # instant alerts go out now, not at the next outbox tick
+        await outbox_job(rt)
 
 
+@stoppable
 async def recover_job(rt: Runtime) -> None:
     """At start: finish what a crash interrupted (unprocessed items), then drain the outbox."""
     async with rt.lock:
@@ -48,6 +66,7 @@ async def stop_gracefully(scheduler: Any, rt: Runtime) -> None:
     await rt.aclose()
 
 
+@stoppable
 async def outbox_job(rt: Runtime) -> None:
     """Send the deliveries that are due."""
     from monitor.delivery import drain_outbox
