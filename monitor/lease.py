@@ -1,7 +1,8 @@
 """Who holds an outbox lease, and whether that holder is gone (a crashed process on this host).
 
-A holder is `host:pid:start`, the start time telling a live process from a later one that reused its pid.
-A holder on another host is never declared gone: its lease simply runs out.
+A holder is `host/pid-namespace:pid:start`: the start time tells a live process from a later one that
+reused its pid, the namespace a process in another container that shares the host name. A holder
+elsewhere is never declared gone: its lease simply runs out.
 """
 
 from __future__ import annotations
@@ -23,10 +24,19 @@ def _start_ticks(pid: int) -> str:
 
 
 @cache
+def machine() -> str:
+    """Return where pids mean the same thing: the host name and the pid namespace."""
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}"
+
+
 def holder_id() -> str:
     """Return this process's lease-holder id."""
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+    return f"{machine()}:{pid}:{_start_ticks(pid)}"
 
 
 def _alive(pid: int, start: str) -> bool:
@@ -45,6 +55,6 @@ def holder_gone(holder: str, host: str | None = None, alive: Callable[[int, str]
     if len(parts) != 3 or not parts[1].isdigit():
         return False
     name, pid, start = parts
-    if name != (host or socket.gethostname()):
+    if name != (host or machine()):
         return False
     return not alive(int(pid), start)

@@ -93,7 +93,9 @@ class UrlGuard:
 
     def _judge(self, url: str, host: str, addresses: list[Address | None]) -> None:
         for ip in addresses:
-            if ip is None or any(ip in net for net in self._networks):
+            if ip is None:
+                raise SourceError(f"refused URL {shown(url)}: {host} resolves to something that is not an address")
+            if any(ip in net for net in self._networks):
                 continue
             reason = blocked_reason(ip)
             if reason:

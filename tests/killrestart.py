@@ -213,9 +213,10 @@ def clean_run(root: Path) -> dict:
     return snap
 
 
-def trial(root: Path, point: KillPoint, index: int, baseline: dict, rng: random.Random) -> Outcome:
+def trial(root: Path, point: KillPoint, index: int, baseline: dict, rng: random.Random,
+          db_url: str | None = None) -> Outcome:
     """Kill a poll at `point` (its `index`th occurrence choice), restart it until done, judge what arrived."""
-    with World(root) as world:
+    with World(root, db_url) as world:
         crash_at = f"{point.failpoint}:{point.nth(index)}" if point.failpoint else None
         process = world.start(crash_at)
         world.arm(point, index, process)

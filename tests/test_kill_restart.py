@@ -14,6 +14,7 @@ import random
 import pytest
 
 from tests.killrestart import POINTS, Outcome, clean_run, trial
+from tests.pgdb import database_url
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,17 @@ def test_a_kill_at_a_critical_point_loses_nothing_and_sends_nothing_twice(name, 
     point = next(p for p in POINTS if p.name == name)
     outcome = trial(tmp_path, point, index, baseline, random.Random(0))
     assert outcome.killed, "the kill point was never reached"
+    assert (outcome.lost, outcome.duplicates, outcome.wire_repeats) == (0, 0, 0), outcome.notes
+    assert outcome.incidents_ok, outcome.notes
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("name, index", [("sent, not recorded", 2), ("fold written, not committed", 0)])
+def test_the_same_on_postgresql(name, index, baseline, tmp_path):
+    point = next(p for p in POINTS if p.name == name)
+    with database_url("postgresql", tmp_path, migrated=True) as url:
+        outcome = trial(tmp_path, point, index, baseline, random.Random(0), db_url=url)
+    assert outcome.killed
     assert (outcome.lost, outcome.duplicates, outcome.wire_repeats) == (0, 0, 0), outcome.notes
     assert outcome.incidents_ok, outcome.notes
 

@@ -135,3 +135,40 @@ def test_processes_starting_together_on_an_empty_store_all_open_it(backend, tmp_
         ]
         errors = [start.communicate(timeout=120)[1].decode() for start in starts]
         assert [start.returncode for start in starts] == [0, 0], errors
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0002_marks_classified_items_processed_and_keeps_the_rest_to_do(backend, tmp_path):
+    """An item classified under 0001 was folded the old way; one never classified is still to be processed."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from monitor.store.migrate import MIGRATIONS_DIR
+
+    (tmp_path / "db").mkdir()
+    with database_url(backend, tmp_path) as url:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", url)
+        command.upgrade(config, "0001")
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                for n in (1, 2):
+                    conn.execute(text(
+                        "INSERT INTO items (id, source, guid, url, canonical_url, title, summary, fetched_at, "
+                        "content_hash, alertable) VALUES (:n, 's', :g, '', '', 't', '', :at, :h, true)"),
+                        {"n": n, "g": f"g{n}", "at": datetime(2026, 1, 1, tzinfo=UTC), "h": f"h{n}"})
+                conn.execute(text("INSERT INTO classifications (item_id, classifier, classified_at, result) "
+                                  "VALUES (1, 'rules', :at, '{}')"), {"at": datetime(2026, 1, 2, tzinfo=UTC)})
+        finally:
+            engine.dispose()
+        store = Store.open(url)
+        try:
+            assert [i.id for i in store.unprocessed_items()] == [2]
+            assert store.get_item(1).processed_at == datetime(2026, 1, 2, tzinfo=UTC)
+        finally:
+            store.close()
+        command.downgrade(config, "0001")
+        command.upgrade(config, "head")

@@ -397,7 +397,8 @@ class Store:
     def requeue_failed(self, since: datetime | None = None) -> int:
         """Put permanently failed deliveries (created at or after `since`) back in the queue; return how many."""
         d = t.deliveries.c
-        stmt = update(t.deliveries).where(d.status == "failed", ~d.last_error.startswith(DROPPED_PREFIX))
+        kept = or_(d.last_error.is_(None), ~d.last_error.startswith(DROPPED_PREFIX))
+        stmt = update(t.deliveries).where(d.status == "failed", kept)
         if since is not None:
             stmt = stmt.where(d.created_at >= since)
         with self._tx() as conn:
