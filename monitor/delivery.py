@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from monitor import failpoints, lease
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.hygiene import register_secrets
+from monitor.hygiene import mask_target, register_secrets
+from monitor.references import unconfigured_reason
 from monitor.store.repo import DROPPED_PREFIX
 from monitor.types import Delivery, Message
 
@@ -37,6 +38,7 @@ class DrainReport:
     failed: int = 0
     dropped: int = 0  # dismissed incidents stay quiet
     reconciled: int = 0  # found already sent after a crash, recorded without sending again
+    problems: tuple[str, ...] = ()  # one line per failing subscription and channel: why it did not go out
 
 
 def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random.random) -> float:
@@ -54,27 +56,49 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
     if taken:
         log.warning("outbox: took over %d deliveries whose lease holder is gone", taken)
     counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0}
+    problems: dict[tuple[str, str], list[int]] = {}
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
         if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
         failpoints.reached("claimed")
-        counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender)] += 1
+        outcome, reason = _deliver_one(delivery, store, notifiers, watchlist, now, sender)
+        counts[outcome] += 1
+        if outcome in ("retried", "failed"):
+            problems.setdefault((_recipient(delivery, store), f"{outcome}: {reason}"), []).append(delivery.id)
     counts["delivered"] += counts["reconciled"]
-    return DrainReport(**counts)
+    return DrainReport(**counts, problems=tuple(problem_lines(problems)))
+
+
+def _recipient(delivery: Delivery, store: Any) -> str:
+    alert = store.get_alert(delivery.alert_id)
+    subscription = f"subscription {alert.subscription}, " if alert else ""
+    return f"{subscription}{delivery.channel_kind} {mask_target(delivery.target)}"
+
+
+def problem_lines(problems: Mapping[tuple[str, str], list[int]]) -> list[str]:
+    """Say once per recipient and reason which deliveries did not go out, and why."""
+    lines = []
+    for (recipient, reason), ids in problems.items():
+        which = f"delivery {ids[0]}" if len(ids) == 1 else f"{len(ids)} deliveries ({', '.join(map(str, ids[:5]))}" \
+            + (", ...)" if len(ids) > 5 else ")")
+        lines.append(f"{which} to {recipient}: {reason}")
+    return lines
 
 
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
-                 now: datetime, sender: str | None) -> str:
+                 now: datetime, sender: str | None) -> tuple[str, str]:
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
         store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
-        return "dropped"
+        return "dropped", ""
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
-        why = NotConfigured(f"no {delivery.channel_kind} notifier configured")
-        store.mark_retry(delivery.id, str(why), now + timedelta(seconds=UNCONFIGURED_RETRY_S))
-        return "retried"
+        why = NotConfigured(unconfigured_reason(delivery.channel_kind))
+        retry_at = now + timedelta(seconds=UNCONFIGURED_RETRY_S)
+        store.mark_retry(delivery.id, str(why), retry_at)
+        log.warning("delivery %s: %s", delivery.id, why)
+        return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`"
     if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
         register_secrets([delivery.target])
     message = build_message(store, incident, alert, delivery, watchlist, sender)
@@ -86,7 +110,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         if found is not None:
             store.mark_delivered(delivery.id, now, found.external_ref)
             log.warning("delivery %s was sent before a crash; recorded, not sent again", delivery.id)
-            return "reconciled"
+            return "reconciled", ""
     return _send(notifier, message, delivery, store, now)
 
 
@@ -108,22 +132,22 @@ def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
         return None
 
 
-def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: datetime) -> str:
+def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: datetime) -> tuple[str, str]:
     try:
         receipt = notifier.send(message, delivery.target)
     except DeliveryError as exc:
         if not exc.retryable:
             store.mark_failed(delivery.id, str(exc))
             log.error("delivery %s failed for good: %s", delivery.id, exc)
-            return "failed"
+            return "failed", f"{exc} (requeue with `deliver --retry-failed` once fixed)"
         delay = retry_delay_s(delivery.attempts, exc.retry_after_s)
         store.mark_retry(delivery.id, str(exc), now + timedelta(seconds=delay))
         log.warning("delivery %s will be retried in %.0fs: %s", delivery.id, delay, exc)
-        return "retried"
+        return "retried", f"{exc}; tried again at {_at(now + timedelta(seconds=delay))}"
     failpoints.reached("sent-not-recorded")
     store.mark_delivered(delivery.id, now, receipt.external_ref)
     failpoints.reached("recorded")
-    return "delivered"
+    return "delivered", ""
 
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,

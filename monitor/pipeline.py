@@ -57,6 +57,7 @@ class Runtime:
     http_client: Any = None  # the httpx.AsyncClient behind the fetcher, closed by aclose()
     _classifier: Any = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    activity: Any = None  # a monitor.activity.Activity that `run` reports from; None for one-off commands
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""
@@ -204,6 +205,8 @@ class ProcessReport:
     classified: int = 0
     incidents: int = 0
     alerts: int = 0
+    held: int = 0  # alerts whose deliveries wait out quiet hours
+    to_digest: int = 0  # alerts routed to the digest (digest mode, or over a daily cap)
 
 
 def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
@@ -236,11 +239,13 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
             if cls.labels:
                 incident = _fold_into_incident(by_id[item_id], cls, rt)
                 touched[incident.id] = incident
-        alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
+        queued = [decision for incident in touched.values() for decision in _queue_alerts(incident, rt)]
         rt.store.mark_processed(claimed, rt.clock.now())
         failpoints.reached("before-fold-commit")
     failpoints.reached("after-fold-commit")
-    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=alert_count)
+    held = sum(1 for d in queued if d.route == "instant" and d.delivery_status == "held")
+    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=len(queued), held=held,
+                         to_digest=sum(1 for d in queued if d.route != "instant"))
 
 
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:
@@ -262,7 +267,7 @@ def _host(item: Item) -> str:
     return host.removeprefix("www.")
 
 
-def _queue_alerts(incident: Incident, rt: Runtime) -> int:
+def _queue_alerts(incident: Incident, rt: Runtime) -> list[Any]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
     subscriptions = in_slack_mode(rt.store.list_subscriptions(), rt.settings.slack)
@@ -274,7 +279,7 @@ def _queue_alerts(incident: Incident, rt: Runtime) -> int:
     for decision in decisions:
         rows = _delivery_rows(decision, by_name[decision.alert.subscription])
         rt.store.add_alert(decision.alert, rows, route=decision.route)
-    return len(decisions)
+    return decisions
 
 
 def in_slack_mode(subscriptions: Sequence[Any], slack: Any) -> list[Any]:
@@ -315,4 +320,6 @@ async def run_cycle(rt: Runtime, *, force: bool = True,
             drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender
         )
     return CycleReport(tuple(results), time.monotonic() - started, incidents=report.incidents,
-                       alerts=report.alerts, delivered=drained.delivered)
+                       alerts=report.alerts, delivered=drained.delivered, retrying=drained.retried,
+                       delivery_failed=drained.failed, held=report.held, to_digest=report.to_digest,
+                       delivery_problems=drained.problems)

@@ -320,6 +320,11 @@ class CycleReport:
     incidents: int = 0
     alerts: int = 0
     delivered: int = 0
+    retrying: int = 0  # deliveries that failed this time and wait for another try
+    delivery_failed: int = 0  # deliveries that failed for good
+    held: int = 0  # alerts held for quiet hours
+    to_digest: int = 0  # alerts routed to the digest (digest mode or over a daily cap)
+    delivery_problems: tuple[str, ...] = ()  # why deliveries did not go out, one line per recipient and reason
 
     def to_json(self) -> dict[str, Any]:
         count = lambda status: sum(1 for r in self.results if r.status == status)
@@ -333,6 +338,11 @@ class CycleReport:
             "incidents": self.incidents,
             "alerts": self.alerts,
             "delivered": self.delivered,
+            "retrying": self.retrying,
+            "delivery_failed": self.delivery_failed,
+            "held": self.held,
+            "to_digest": self.to_digest,
+            "delivery_problems": list(self.delivery_problems),
             "took_s": round(self.took_s, 3),
         }
 

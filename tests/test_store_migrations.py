@@ -29,6 +29,7 @@ TABLES = {
     "alerts",
     "deliveries",
     "subscriptions",
+    "removed_subscriptions",
 }
 
 
@@ -40,7 +41,7 @@ def test_empty_database_migrates_to_head_matching_the_tables(backend, tmp_path):
         try:
             with engine.connect() as conn:
                 assert set(inspect(conn).get_table_names()) == TABLES
-                assert MigrationContext.configure(conn).get_current_revision() == "0002_reliability"
+                assert MigrationContext.configure(conn).get_current_revision() == "0003_subscription_seeds"
                 assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         finally:
             engine.dispose()

@@ -228,6 +228,14 @@ subscriptions = Table(
     Column("daily_cap", Integer),
 )
 
+# Names of subscriptions removed with `unsubscribe`: a seed file never brings them back.
+removed_subscriptions = Table(
+    "removed_subscriptions",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("removed_at", UTCDateTime, nullable=False),
+)
+
 
 # --------------------------------------------------------------------------- rows <-> types
 
