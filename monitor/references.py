@@ -77,10 +77,9 @@ def country_problems(codes: Iterable[str]) -> list[tuple[str, str]]:
 
 def _country_hint(code: str, known: dict[str, str]) -> str:
     by_name = {name.casefold(): c for c, name in known.items()}
-    if code.casefold() in by_name:  # a name given where a code belongs
-        return f" (did you mean {by_name[code.casefold()]!r}, {code}?)"
-    close = difflib.get_close_matches(code.casefold(), list(by_name), n=1, cutoff=0.75)
-    return f" (did you mean {by_name[close[0]]!r}, {known[by_name[close[0]]]}?)" if close else ""
+    close = [code.casefold()] if code.casefold() in by_name else (  # a name given where a code belongs
+        difflib.get_close_matches(code.casefold(), list(by_name), n=1, cutoff=0.75))
+    return f" (did you mean {by_name[close[0]]!r} for {known[by_name[close[0]]]}?)" if close else ""
 
 
 def subscription_problems(sub: Any, watchlist: Any, settings: Any) -> list[tuple[str, str]]:

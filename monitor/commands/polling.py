@@ -193,13 +193,31 @@ def sources_cmd(ctx: click.Context) -> None:
         health = {h.source: h for h in store.list_health()}
     finally:
         store.close()
+    from monitor.clock import SystemClock
+
+    now = SystemClock().now()
     table = Table()
-    for column in ("source", "kind", "every", "last success", "failures", "last error or warning"):
+    for column in ("source", "kind", "every", "state", "last success", "failures", "next attempt",
+                   "last error or warning"):
         table.add_column(column)
     for s in load_sources(settings):
         h = health.get(s.name)
         problem = (h.last_error or (f"warning: {h.last_warning}" if h.last_warning else "")) if h else ""
-        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m",
-                      str(h.last_success or "-") if h else "never", str(h.consecutive_failures if h else 0),
-                      cell(problem[:80]))
+        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m", "enabled" if s.enabled else "disabled",
+                      _when(h.last_success) if h else "never", str(h.consecutive_failures if h else 0),
+                      next_attempt(s, h, now), cell(problem[:80]))
     _console().print(table)
+
+
+def next_attempt(source, health, now) -> str:
+    """When `run` polls the source next: due now, a time (after backoff when failing), or never (disabled)."""
+    if not source.enabled:
+        return "never (disabled)"
+    if health is None or health.next_due is None or health.next_due <= now:
+        return "due now"
+    backoff = " (backoff)" if health.consecutive_failures else ""
+    return _when(health.next_due) + backoff
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
