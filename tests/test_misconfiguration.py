@@ -43,7 +43,7 @@ def invoke(args, env):
 def cli_process(args, env, timeout=120):
     full = {**os.environ, **env, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-m", "monitor", *args], env=full, capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+                          timeout=timeout, cwd=ROOT, check=False)
 
 
 # --------------------------------------------------------------------------- finding 1: subscribe
