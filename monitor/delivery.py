@@ -38,6 +38,7 @@ class DrainReport:
     failed: int = 0
     dropped: int = 0  # dismissed incidents stay quiet
     reconciled: int = 0  # found already sent after a crash, recorded without sending again
+    postponed: int = 0  # not tried: their channel did not answer earlier in this drain
     problems: tuple[str, ...] = ()  # one line per failing subscription and channel: why it did not go out
 
 
@@ -55,16 +56,24 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
     taken = store.release_orphaned_claims(now, lease.holder_gone)
     if taken:
         log.warning("outbox: took over %d deliveries whose lease holder is gone", taken)
-    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0}
+    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0, "postponed": 0}
     problems: dict[tuple[str, str], list[int]] = {}
+    unreachable: dict[str, str] = {}  # channel kind -> why: not tried again in this drain
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
+        if delivery.channel_kind in unreachable:
+            counts["postponed"] += 1
+            key = (delivery.channel_kind, f"not tried: {unreachable[delivery.channel_kind]}; tried at the next drain")
+            problems.setdefault(key, []).append(delivery.id)
+            continue
         if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
         failpoints.reached("claimed")
-        outcome, reason = _deliver_one(delivery, store, notifiers, watchlist, now, sender)
+        outcome, reason, error = _deliver_one(delivery, store, notifiers, watchlist, now, sender)
         counts[outcome] += 1
         if outcome in ("retried", "failed"):
             problems.setdefault((_recipient(delivery, store), f"{outcome}: {reason}"), []).append(delivery.id)
+        if error is not None and error.unreachable:
+            unreachable[delivery.channel_kind] = f"{delivery.channel_kind} did not answer ({error})"
     counts["delivered"] += counts["reconciled"]
     return DrainReport(**counts, problems=tuple(problem_lines(problems)))
 
@@ -86,19 +95,19 @@ def problem_lines(problems: Mapping[tuple[str, str], list[int]]) -> list[str]:
 
 
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
-                 now: datetime, sender: str | None) -> tuple[str, str]:
+                 now: datetime, sender: str | None) -> tuple[str, str, DeliveryError | None]:
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
         store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
-        return "dropped", ""
+        return "dropped", "", None
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
         why = NotConfigured(unconfigured_reason(delivery.channel_kind))
         retry_at = now + timedelta(seconds=UNCONFIGURED_RETRY_S)
         store.mark_retry(delivery.id, str(why), retry_at)
         log.warning("delivery %s: %s", delivery.id, why)
-        return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`"
+        return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`", None
     if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
         register_secrets([delivery.target])
     message = build_message(store, incident, alert, delivery, watchlist, sender)
@@ -110,7 +119,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         if found is not None:
             store.mark_delivered(delivery.id, now, found.external_ref)
             log.warning("delivery %s was sent before a crash; recorded, not sent again", delivery.id)
-            return "reconciled", ""
+            return "reconciled", "", None
     return _send(notifier, message, delivery, store, now)
 
 
@@ -132,22 +141,23 @@ def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
         return None
 
 
-def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: datetime) -> tuple[str, str]:
+def _send(notifier: Any, message: Message, delivery: Delivery, store: Any,
+          now: datetime) -> tuple[str, str, DeliveryError | None]:
     try:
         receipt = notifier.send(message, delivery.target)
     except DeliveryError as exc:
         if not exc.retryable:
             store.mark_failed(delivery.id, str(exc))
             log.error("delivery %s failed for good: %s", delivery.id, exc)
-            return "failed", f"{exc} (requeue with `deliver --retry-failed` once fixed)"
+            return "failed", f"{exc} (requeue with `deliver --retry-failed` once fixed)", exc
         delay = retry_delay_s(delivery.attempts, exc.retry_after_s)
         store.mark_retry(delivery.id, str(exc), now + timedelta(seconds=delay))
         log.warning("delivery %s will be retried in %.0fs: %s", delivery.id, delay, exc)
-        return "retried", f"{exc}; tried again at {_at(now + timedelta(seconds=delay))}"
+        return "retried", f"{exc}; tried again at {_at(now + timedelta(seconds=delay))}", exc
     failpoints.reached("sent-not-recorded")
     store.mark_delivered(delivery.id, now, receipt.external_ref)
     failpoints.reached("recorded")
-    return "delivered", ""
+    return "delivered", "", None
 
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,

@@ -201,3 +201,47 @@ def test_poll_says_it_creates_a_new_store(tmp_path, env):
                     env)
     assert result.exit_code == 0, result.output
     assert f"creating a new store at {tmp_path / 'new' / 'monitor.db'}" in result.output
+
+
+# --------------------------------------------------------------------------- finding 6: a hung SMTP server
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never says a word (a hung SMTP server)."""
+
+    def __enter__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def test_a_hung_smtp_server_costs_one_timeout_per_poll_not_one_per_email(tmp_path, env):
+    import json
+    import time
+
+    now = datetime.now(UTC)
+    with FeedServer() as feeds, SilentServer() as smtp:
+        feeds.route("/a.xml", rss([SHUTDOWN], now))
+        sources = write_sources(tmp_path / "sources.yaml", {"outlet-a": feeds.url("/a.xml")})
+        settings = tmp_path / "settings.yaml"
+        settings.write_text(f"smtp:\n  host: 127.0.0.1\n  port: {smtp.port}\n  tls: none\n  timeout_s: 1\n",
+                            encoding="utf-8")
+        store = Store.open(env["RIGHTS_MONITOR_DB"])
+        store.upsert_subscription(Subscription(name="ngo", channel=Channel(
+            "email", tuple(f"person{i}@ngo.test" for i in range(4)))))
+        store.close()
+        started = time.monotonic()
+        polled = cli_process(["--settings", str(settings), "--sources", str(sources), "poll", "--once", "--json"], env)
+        took = time.monotonic() - started
+    assert polled.returncode == 0, polled.stderr
+    report = json.loads(polled.stdout)
+    assert report["alerts"] == 1 and report["retrying"] == 1, report
+    assert any("not tried: email did not answer" in line for line in report["delivery_problems"]), report
+    assert took < 30, took  # four timeouts in a row would be at least 4 s more than one; see the count above

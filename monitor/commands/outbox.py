@@ -36,7 +36,7 @@ def deliver(ctx: click.Context, retry_all: bool, retry_failed: bool, since) -> N
         report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
                               include_backoff=retry_all or retry_failed, sender=settings.smtp.sender)
     click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
-               f"dropped {report.dropped}")
+               f"dropped {report.dropped}" + (f", postponed {report.postponed}" if report.postponed else ""))
     echo_problems(report.problems)
 
 
