@@ -162,11 +162,17 @@ def _send(notifier: Any, message: Message, delivery: Delivery, store: Any,
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,
                   sender: str | None) -> Message:
-    """Assemble what a notifier renders: current incident state, tickers, thread and unsubscribe."""
+    """Assemble what a notifier renders: current incident state (canonical links), tickers, thread, unsubscribe,
+    and the company the subscriber follows."""
+    from monitor.alerts import matched_company
+    from monitor.readable import shown_incident
+
     tickers = {name: tuple(watchlist.tickers(name)) for name in incident.companies if watchlist}
     thread = store.thread_ref(incident.id, delivery.channel_kind, delivery.target) if alert.kind == "update" else None
-    return Message(incident=incident, alert=alert, company_tickers=tickers, thread_ref=thread,
-                   unsubscribe=unsubscribe_link(alert.subscription, delivery.target, sender))
+    subscription = store.get_subscription(alert.subscription)
+    matched = matched_company(subscription, incident, watchlist) if subscription and watchlist else None
+    return Message(incident=shown_incident(incident), alert=alert, company_tickers=tickers, thread_ref=thread,
+                   unsubscribe=unsubscribe_link(alert.subscription, delivery.target, sender), matched_company=matched)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:

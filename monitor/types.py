@@ -279,6 +279,7 @@ class Message:
     thread_ref: str | None = None  # e.g. Slack ts of the first message, for replies
     unsubscribe: str | None = None  # mailto: or URL
     key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
+    matched_company: str | None = None  # the company the subscriber follows, for the email subject
 
 
 @dataclass(frozen=True)
@@ -411,3 +412,5 @@ class Digest:
     missing_countries: tuple[str, ...] = ()  # covered by sources, no items this week
     missing_langs: tuple[str, ...] = ()
     items_total: int = 0
+    reader_companies: tuple[str, ...] = ()  # the companies the reader follows: their sections come first
+    to_date: bool = False  # the current week, up to generated_at

@@ -79,7 +79,7 @@ def test_incidents_list_show_dismiss(env):
     incident_id = stored_incident(env)
     listing = invoke(["incidents", "list"], env)
     assert listing.exit_code == 0 and "Amhara" in listing.output
-    shown = json.loads(invoke(["incidents", "show", str(incident_id)], env).output)
+    shown = json.loads(invoke(["incidents", "show", str(incident_id), "--json"], env).output)
     assert shown["severity"] == "high" and shown["companies"] == ["Ethio Telecom"]
     assert invoke(["incidents", "dismiss", str(incident_id)], env).exit_code == 0
     assert json.loads(invoke(["incidents", "list", "--json"], env).output)[0]["status"] == "dismissed"
