@@ -85,7 +85,8 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         result, raws = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
-        log.warning("source %s failed: %s", source.name, clean_line(str(exc)))
+        # said once per minute by `run`'s summary (and per poll at -v); a warning each would flood an offline start
+        log.debug("source %s failed: %s", source.name, clean_line(str(exc)))
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
     with rt.store.transaction():  # the items and the validators that say "seen" commit together

@@ -245,3 +245,11 @@ def test_a_hung_smtp_server_costs_one_timeout_per_poll_not_one_per_email(tmp_pat
     assert report["alerts"] == 1 and report["retrying"] == 1, report
     assert any("not tried: email did not answer" in line for line in report["delivery_problems"]), report
     assert took < 30, took  # four timeouts in a row would be at least 4 s more than one; see the count above
+
+
+def test_eval_on_invalid_json_is_one_line(tmp_path, env):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "title": "ok", "labels": []}\n{not json\n', encoding="utf-8")
+    result = invoke(["eval", str(bad)], env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{bad}:2: invalid JSON" in result.output
