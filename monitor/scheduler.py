@@ -91,7 +91,8 @@ async def outbox_job(rt: Runtime) -> None:
                            report.failed)
 
 
-def report_activity(rt: Runtime, scheduler: Any, emit: Callable[[str], None]) -> None:
+@stoppable
+async def report_activity(rt: Runtime, scheduler: Any, emit: Callable[[str], None]) -> None:
     """The reporting job: one line for what happened since the last one (nothing when idle), and notices."""
     from monitor.activity import cycle_line, offline_notice
 
