@@ -28,7 +28,7 @@ def incidents() -> None:
 
 @incidents.command("list")
 @click.option("--status", type=click.Choice(["open", "dismissed"]), default=None)
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def list_incidents(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
