@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import string
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,14 @@ from monitor.alerts import decide_alerts
 from monitor.dedup import canonical_url, content_hash
 from monitor.digest import escape_markdown, guard_cell
 from monitor.errors import SourceError
-from monitor.hygiene import clean_line, mask_secrets, register_secrets, strip_controls, terminal_cell
+from monitor.hygiene import (
+    clean_line,
+    json_text,
+    mask_secrets,
+    register_secrets,
+    strip_controls,
+    terminal_cell,
+)
 from monitor.netguard import UrlGuard, blocked_reason, split_url
 from monitor.sources.base import item_guid, plain_text, safe_link
 from monitor.types import Alert, Channel, Incident, QuietHours, Severity, Subscription
@@ -94,6 +102,13 @@ def test_terminal_cells_render_without_escapes(text):
     console.print(terminal_cell(text))
     rendered = console.export_text()
     assert "\x1b" not in rendered and "\x07" not in rendered and "\u202e" not in rendered
+
+
+@settings(deadline=None)  # the machine is shared: time is not what these check
+@given(st.dictionaries(hostile_text, hostile_text | st.integers(), max_size=4))
+def test_json_for_the_terminal_is_the_same_value_without_raw_controls(value):
+    dumped = json_text(value)
+    assert json.loads(dumped) == value and not any(c in dumped for c in CONTROLS)
 
 
 @settings(deadline=None)  # the machine is shared: time is not what these check

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 
 import click
 
 from monitor.cli import _settings, cli
+from monitor.hygiene import json_text
 
 
 @contextmanager
@@ -36,7 +36,7 @@ def list_incidents(ctx: click.Context, status: str | None, limit: int, as_json: 
     with _store(ctx) as store:
         rows = store.list_incidents(status=status, limit=limit)
     if as_json:
-        click.echo(json.dumps([incident_json(i) for i in rows], ensure_ascii=False))
+        click.echo(json_text([incident_json(i) for i in rows]))
         return
     from rich.console import Console
     from rich.table import Table
@@ -69,7 +69,7 @@ def show_incident(ctx: click.Context, incident_id: int) -> None:
                         "published": i.published.isoformat() if i.published else None} for i in items]
     data["alerts"] = [{"subscription": a.subscription, "kind": a.kind, "at": a.created_at.isoformat(),
                        "why": a.why} for a in alerts]
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json_text(data, indent=2))
 
 
 @incidents.command("dismiss")
