@@ -41,6 +41,15 @@ def clean_line(text: str) -> str:
     return _SPACE.sub(" ", strip_controls(text)).strip()
 
 
+def json_text(value: object, **options: object) -> str:
+    """Dump JSON for a terminal: readable Unicode, but every control or bidi character as a \\u escape
+    (the same JSON value, none of its effect on the terminal)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, **options)  # type: ignore[arg-type]
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def terminal_cell(text: str) -> str:
     """Return `text` ready for a rich table cell: one clean line, markup escaped."""
     from rich.markup import escape

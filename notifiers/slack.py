@@ -16,6 +16,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
 METADATA_EVENT = "rights_monitor_alert"  # message metadata carrying the outbox's key, for the lookup after a crash
 LOOKUP_LIMIT = 200
+LOOKUP_PAGES = 5
 LOOKUP_UNAVAILABLE = frozenset({"missing_scope", "not_allowed_token_type", "unknown_method", "not_in_channel"})
 # Slack `error` codes that say "later", not "never".
 RETRYABLE_ERRORS = frozenset(
@@ -86,19 +87,34 @@ class SlackBotNotifier:
         """Look for the message carrying `message.key` in the channel (or the thread); None when absent.
 
         Called by the outbox after a crash between a send and its record, so an alert is not posted twice.
+        It reads back at most LOOKUP_PAGES x LOOKUP_LIMIT messages.
         """
-        from slack_sdk.errors import SlackApiError
-
         if not message.key:
             return None
         thread = message.thread_ref if message.alert.kind == "update" else None
+        cursor = None
+        for _ in range(LOOKUP_PAGES):
+            response = self._history(target, thread, cursor)
+            if response is None:
+                return None
+            ts = _ts_with_key(response.get("messages") or [], message.key)
+            if ts is not None:
+                return SendReceipt(external_ref=thread or ts)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    def _history(self, target: str, thread: str | None, cursor: str | None) -> Any:
+        """One page of the channel's history (or the thread's replies); None when the token may not read it."""
+        from slack_sdk.errors import SlackApiError
+
         try:
             if thread:
-                response = self._client.conversations_replies(
-                    channel=target, ts=thread, include_all_metadata=True, limit=LOOKUP_LIMIT)
-            else:
-                response = self._client.conversations_history(
-                    channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT)
+                return self._client.conversations_replies(
+                    channel=target, ts=thread, include_all_metadata=True, limit=LOOKUP_LIMIT, cursor=cursor)
+            return self._client.conversations_history(
+                channel=target, include_all_metadata=True, limit=LOOKUP_LIMIT, cursor=cursor)
         except SlackApiError as exc:
             if str(exc.response.get("error", "")) in LOOKUP_UNAVAILABLE:
                 return None  # no history scope: sending again is all that is left
@@ -106,11 +122,6 @@ class SlackBotNotifier:
             raise delivery_error(r.status_code, str(r.get("error", "")), r.headers, f"slack {target}") from exc
         except OSError as exc:
             raise _network_error(exc, f"slack {target}") from exc
-        for found in response.get("messages") or []:
-            payload = (found.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == message.key:
-                return SendReceipt(external_ref=thread or str(found.get("ts") or ""))
-        return None
 
     def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread: str | None,
               key: str | None = None) -> str:
@@ -135,6 +146,15 @@ class SlackBotNotifier:
         except OSError as exc:  # URLError, refused, timeout, reset
             raise _network_error(exc, f"slack {channel}") from exc
         return str(response.get("ts") or "")
+
+
+def _ts_with_key(messages: list[dict[str, Any]], key: str) -> str | None:
+    """Return the ts of the message whose metadata carries `key`, or None."""
+    for found in messages:
+        payload = (found.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == key:
+            return str(found.get("ts") or "")
+    return None
 
 
 def web_client(slack: SlackSettings) -> Any:

@@ -207,3 +207,22 @@ def _processed(store) -> list:
     return [item for incident in store.list_incidents() for item in store.incident_items(incident.id)] + [
         store.get_item(i) for i in range(1, 50) if store.get_item(i) and store.get_item(i).incident_id is None
         and store.get_item(i).processed_at is not None]
+
+
+def test_store_passwords_and_tokens_are_masked_in_banners_and_log_records():
+    import logging
+
+    from monitor.cli import secrets_of
+    from monitor.commands.polling import shown_db
+    from monitor.config import load_settings
+    from monitor.hygiene import LogHygiene, register_secrets
+
+    settings = load_settings(env={"RIGHTS_MONITOR_DB": "postgresql+psycopg://monitor:hunter2xyz@db/rm",
+                                  "SLACK_BOT_TOKEN": "xoxb-123-secret-token", "SMTP_PASSWORD": "smtp-pass-987"})
+    assert "hunter2xyz" not in shown_db(settings.db_url)
+    register_secrets(secrets_of(settings))
+    record = logging.LogRecord("slack_sdk", logging.DEBUG, __file__, 1, "token=%s pw=%s url=%s",
+                               ("xoxb-123-secret-token", "smtp-pass-987", settings.db_url), None)
+    LogHygiene().filter(record)
+    line = record.getMessage()
+    assert not any(s in line for s in ("secret-token", "smtp-pass-987", "hunter2xyz")), line

@@ -168,3 +168,29 @@ def test_deliveries_and_deliver_retry_failed_on_the_command_line(cli_env, tmp_pa
     assert requeued.exit_code == 0, requeued.output
     assert "requeued 1 failed deliveries" in requeued.output
     assert runner.invoke(cli, ["deliver", "--since", "2026-03-01"], env=cli_env).exit_code == 2
+
+
+class PagedHistory:
+    """A Web API client stand-in whose history comes in pages (the real API's cursor shape)."""
+
+    def __init__(self, pages):
+        self.pages, self.cursors = pages, []
+
+    def conversations_history(self, channel, include_all_metadata, limit, cursor=None):
+        self.cursors.append(cursor)
+        index = int(cursor or 0)
+        nxt = str(index + 1) if index + 1 < len(self.pages) else ""
+        return {"ok": True, "messages": self.pages[index], "response_metadata": {"next_cursor": nxt}}
+
+
+def test_the_slack_lookup_follows_history_pages_and_stops_at_its_bound():
+    from monitor.types import Message
+
+    incident = Incident(1, "Shutdown", "https://e.org/a", ("shutdown",), (), (), ("ET",), T0, T0)
+    message = Message(incident=incident, alert=Alert(1, "s", "new", Severity.HIGH, "why", T0, id=1), key="<k@x>")
+    tagged = {"ts": "9.1", "metadata": {"event_type": "rights_monitor_alert", "event_payload": {"key": "<k@x>"}}}
+    client = PagedHistory([[{"ts": "1.1"}], [{"ts": "2.1"}], [tagged]])
+    assert SlackBotNotifier(client).find_sent(message, "C1") == SendReceipt(external_ref="9.1")
+    assert client.cursors == [None, "1", "2"]
+    far = PagedHistory([[{"ts": f"{n}.1"}] for n in range(10)] + [[tagged]])
+    assert SlackBotNotifier(far).find_sent(message, "C1") is None and len(far.cursors) == 5

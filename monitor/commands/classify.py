@@ -8,6 +8,7 @@ import sys
 import click
 
 from monitor.cli import _settings, cli
+from monitor.hygiene import json_text
 
 
 def _classifier(ctx: click.Context):
@@ -29,7 +30,7 @@ def classify(ctx: click.Context, file) -> None:
     classifier, _ = _classifier(ctx)
     out = sys.stdout
     for row in classify_stream(classifier, file):
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json_text(row) + "\n")  # controls from the input come back as \u escapes
     out.flush()
 
 

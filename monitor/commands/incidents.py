@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 
 import click
 
 from monitor.cli import _settings, cli
+from monitor.hygiene import json_text
 from monitor.readable import IncidentFilter
 from monitor.types import LABELS
 
@@ -55,7 +55,7 @@ def list_incidents(ctx: click.Context, label, company, country, severity, status
         rows = store.list_incidents(status=status, limit=limit if wanted == IncidentFilter(status=status) else 20_000)
     rows = [shown_incident(i) for i in select_incidents(rows, wanted, watchlist)[:limit]]
     if as_json:
-        click.echo(json.dumps([incident_json(i) for i in rows], ensure_ascii=False))
+        click.echo(json_text([incident_json(i) for i in rows]))
         return
     print_incident_table(rows)
 
@@ -125,7 +125,7 @@ def show_incident(ctx: click.Context, incident_id: int, as_json: bool) -> None:
     data["alerts"] = [{"subscription": a.subscription, "kind": a.kind, "at": a.created_at.isoformat(),
                        "why": a.why} for a in alerts]
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_text(data, indent=2))
         return
     from monitor.hygiene import strip_controls
 

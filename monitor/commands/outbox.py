@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
+from monitor.hygiene import json_text
 from monitor.store.repo import DELIVERY_STATUSES
 
 
@@ -63,7 +62,7 @@ def deliveries(ctx: click.Context, status: str | None, limit: int, as_json: bool
     with _store(ctx) as store:
         rows = [delivery_json(d, now) for d in store.list_deliveries(status, limit=limit)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        click.echo(json_text(rows))
         return
     from rich.console import Console
     from rich.table import Table

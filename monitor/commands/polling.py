@@ -21,7 +21,11 @@ def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
     """Fetch every source, classify, update incidents, queue alerts and drain the outbox."""
     if not once:
         raise click.UsageError("poll runs one cycle: use `poll --once` (or `run` to keep going)")
-    report = asyncio.run(_poll_once(_settings(ctx), quiet=as_json))
+    try:
+        report = asyncio.run(_poll_once(_settings(ctx), quiet=as_json))
+    except KeyboardInterrupt:  # what was committed stays; the next poll finishes the rest
+        click.echo("interrupted: the next poll finishes what this one left", err=True)
+        ctx.exit(130)
     if as_json:
         click.echo(json.dumps(report.to_json()))
     else:
