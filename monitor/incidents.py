@@ -102,14 +102,16 @@ def title_words(title: str) -> frozenset[str]:
 
 def merge_report(incident: Incident, candidate: Incident, now: datetime) -> Incident:
     """Fold a candidate report into an incident: unions, distinct outlets, one more item."""
-    companies = _union(incident.companies, candidate.companies)
+    reviewed = incident.review != "new"  # an analyst's labels and companies stand against later reports
+    companies = incident.companies if reviewed else _union(incident.companies, candidate.companies)
     sources = _union(incident.sources, candidate.sources)
     title, url = _best_title(incident, candidate)
+    labels = incident.labels if reviewed else _ordered_labels(incident.labels + candidate.labels)
     return replace(
         incident,
         title=title,
         url=url,
-        labels=_ordered_labels(incident.labels + candidate.labels),
+        labels=labels,
         companies=companies,
         inferred_companies=tuple(c for c in _union(incident.inferred_companies, candidate.inferred_companies)
                                  if c not in companies),

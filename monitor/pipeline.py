@@ -271,7 +271,10 @@ def _host(item: Item) -> str:
 def _queue_alerts(incident: Incident, rt: Runtime) -> list[Any]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
-    subscriptions = in_slack_mode(rt.store.list_subscriptions(), rt.settings.slack)
+    from monitor.subscriptions import expand_watchlists
+
+    named = {w.name: w.companies for w in rt.store.list_watchlists()}
+    subscriptions = in_slack_mode(expand_watchlists(rt.store.list_subscriptions(), named), rt.settings.slack)
     # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
     sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)
@@ -318,7 +321,8 @@ async def run_cycle(rt: Runtime, *, force: bool = True,
     async with rt.lock:
         report = await asyncio.to_thread(process_new_items, rt)
         drained = await asyncio.to_thread(
-            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender
+            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender,
+            public_url=rt.settings.public_url,
         )
     return CycleReport(tuple(results), time.monotonic() - started, incidents=report.incidents,
                        alerts=report.alerts, delivered=drained.delivered, retrying=drained.retried,

@@ -44,14 +44,17 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     return f" (did you mean {by_fold[close[0]]!r}?)" if close else ""
 
 
-def reference_problems(sub: Any, watchlist: Any) -> list[tuple[str, str]]:
-    """Return (field path, message) for every company, watchlist, ticker or country the monitor does not know."""
+def reference_problems(sub: Any, watchlist: Any, workspace_lists: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Return (field path, message) for every company, watchlist, ticker or country the monitor does not know.
+
+    `workspace_lists` are the names of watchlists made in the workspace (the store), besides the files' ones.
+    """
     problems: list[tuple[str, str]] = []
     names = [n for c in watchlist for n in c.surfaces]
     for i, name in enumerate(sub.companies):
         if name.strip().upper() != "ALL" and watchlist.resolve(name) is None:
             problems.append((f"companies[{i}]", f"unknown company {name!r}{did_you_mean(name, names)}"))
-    lists = watchlist.named_lists()
+    lists = sorted({*watchlist.named_lists(), *workspace_lists})
     for i, name in enumerate(sub.watchlists):
         if name not in lists:
             known = f"{did_you_mean(name, lists)}" or f" (known: {', '.join(lists) or 'none'})"
@@ -82,10 +85,11 @@ def _country_hint(code: str, known: dict[str, str]) -> str:
     return f" (did you mean {by_name[close[0]]!r} for {known[by_name[close[0]]]}?)" if close else ""
 
 
-def subscription_problems(sub: Any, watchlist: Any, settings: Any) -> list[tuple[str, str]]:
+def subscription_problems(sub: Any, watchlist: Any, settings: Any,
+                          workspace_lists: Iterable[str] = ()) -> list[tuple[str, str]]:
     """Every problem of one subscription: its channel, then what it names."""
     problems = []
     problem = channel_problem(sub.channel.kind, settings)
     if problem:
         problems.append((sub.channel.kind, problem))
-    return problems + reference_problems(sub, watchlist)
+    return problems + reference_problems(sub, watchlist, workspace_lists)

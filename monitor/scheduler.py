@@ -82,7 +82,8 @@ async def outbox_job(rt: Runtime) -> None:
 
     async with rt.lock:
         report = await asyncio.to_thread(
-            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender
+            drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender,
+            public_url=rt.settings.public_url
         )
     if rt.activity is not None:
         rt.activity.add_drain(report)

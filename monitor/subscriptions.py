@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +17,7 @@ from monitor.types import LABELS, Channel, Severity, Subscription
 CHANNEL_KEYS = {"slack_channel": "slack_channel", "slack_webhook": "slack_webhook", "email": "email",
                 "console": "console"}
 FIELDS = {"name", "companies", "watchlists", "tickers", "labels", "countries", "min_severity", "mode",
-          "quiet_hours", "timezone", "daily_cap", *CHANNEL_KEYS}
+          "quiet_hours", "timezone", "daily_cap", "paused", *CHANNEL_KEYS}
 
 
 def load_subscriptions(path: Path) -> list[Subscription]:
@@ -77,6 +78,7 @@ def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscr
         quiet_hours=_quiet_hours(entry.get("quiet_hours"), f"{where}.quiet_hours"),
         timezone=_timezone(entry.get("timezone", "UTC"), f"{where}.timezone"),
         daily_cap=_cap(entry.get("daily_cap"), f"{where}.daily_cap"),
+        paused=bool(entry.get("paused", False)),
     )
 
 
@@ -150,3 +152,28 @@ def _cap(value: Any, path: str) -> int | None:
     if cap < 1:
         raise ConfigError("daily_cap must be at least 1", path=path)
     return cap
+
+
+def expand_watchlists(subs: Sequence[Subscription], named: Mapping[str, Sequence[str]]) -> list[Subscription]:
+    """Fold the workspace's named watchlists into each subscription's companies (YAML ones stay by name)."""
+    out = []
+    for sub in subs:
+        members = [c for name in sub.watchlists if name in named for c in named[name]]
+        if not members:
+            out.append(sub)
+            continue
+        kept = tuple(name for name in sub.watchlists if name not in named)
+        out.append(replace(sub, companies=tuple(dict.fromkeys(sub.companies + tuple(members))), watchlists=kept))
+    return out
+
+
+def subscription_mapping(sub: Subscription) -> dict[str, Any]:
+    """Return a subscription as the mapping `subscription_from_mapping` reads (the API's JSON form)."""
+    quiet = sub.quiet_hours
+    return {
+        "name": sub.name, sub.channel.kind: list(sub.channel.targets), "companies": list(sub.companies),
+        "watchlists": list(sub.watchlists), "tickers": list(sub.tickers), "labels": list(sub.labels),
+        "countries": list(sub.countries), "min_severity": str(sub.min_severity), "mode": sub.mode,
+        "quiet_hours": f"{quiet.start}-{quiet.end}" if quiet else None, "timezone": sub.timezone,
+        "daily_cap": sub.daily_cap, "paused": sub.paused,
+    }

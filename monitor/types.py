@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import Any
 
 LABELS: tuple[str, ...] = ("surveillance", "censorship", "shutdown", "election_interference")
+REVIEW_STATES: tuple[str, ...] = ("new", "confirmed", "dismissed")
+REVIEW_ACTIONS: tuple[str, ...] = ("confirm", "dismiss", "relabel", "reopen")
+ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")  # each may do what the one before may
 
 
 class Severity(enum.IntEnum):
@@ -220,6 +223,84 @@ class Incident:
     sources: tuple[str, ...] = ()  # outlet hosts / source names
     urls: tuple[str, ...] = ()
     lang: str | None = None
+    review: str = "new"  # new | confirmed | dismissed: what an analyst said of it
+
+
+@dataclass(frozen=True)
+class Review:
+    """An analyst's word on an incident: confirm, dismiss, relabel (labels and companies), or reopen."""
+
+    incident_id: int
+    action: str
+    reviewer: str
+    created_at: datetime
+    labels: tuple[str, ...] = ()  # the labels after the review
+    companies: tuple[str, ...] = ()  # the companies after the review
+    note: str = ""
+    before_labels: tuple[str, ...] = ()  # what the classifier had said, for its agreement figure
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Filters of the incident list; `companies` already resolved (a watchlist becomes its members)."""
+
+    labels: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()  # any of them, named or inferred
+    countries: tuple[str, ...] = ()
+    min_severity: Severity | None = None
+    review: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""  # words searched in the title and evidence
+    after: tuple[datetime, int] | None = None  # keyset cursor: (last_seen, id) of the previous page's last row
+    limit: int = 50
+
+
+# --------------------------------------------------------------------------- workspace accounts
+
+
+@dataclass(frozen=True)
+class User:
+    """A workspace account; the password is only ever held as its argon2 hash."""
+
+    id: int
+    email: str
+    role: str  # viewer | analyst | admin
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API or feed token; only its SHA-256 is stored."""
+
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """An admin's change to the sources made in the workspace: a source added, or one paused or resumed."""
+
+    name: str
+    paused: bool = False
+    config: SourceConfig | None = None  # set for a source added in the workspace
+    changed_by: str = ""
+    changed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NamedWatchlist:
+    """A watchlist made in the workspace: a name and the tracked companies it holds."""
+
+    name: str
+    companies: tuple[str, ...]
+    created_by: str = ""
+    created_at: datetime | None = None
 
 
 # --------------------------------------------------------------------------- delivery
@@ -253,6 +334,7 @@ class Subscription:
     quiet_hours: QuietHours | None = None
     timezone: str = "UTC"
     daily_cap: int | None = None
+    paused: bool = False  # a paused subscription hears of nothing until resumed
 
 
 @dataclass(frozen=True)

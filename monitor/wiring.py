@@ -91,7 +91,10 @@ def build_runtime(
 
     store = store or open_store(settings, create=True)
     watchlist = load_watchlist(settings)
-    sources = load_sources(settings) if sources is None else sources
+    if sources is None:
+        from monitor.sources.catalog import apply_source_changes
+
+        sources = apply_source_changes(load_sources(settings), store.list_source_changes())
     store.sync_sources(sources)
     seed_subscriptions(store, settings)
     client = client or make_client(settings.fetch)

@@ -30,6 +30,12 @@ TABLES = {
     "deliveries",
     "subscriptions",
     "removed_subscriptions",
+    "users",
+    "api_tokens",
+    "reviews",
+    "named_watchlists",
+    "source_changes",
+    "app_secrets",
 }
 
 
@@ -41,7 +47,7 @@ def test_empty_database_migrates_to_head_matching_the_tables(backend, tmp_path):
         try:
             with engine.connect() as conn:
                 assert set(inspect(conn).get_table_names()) == TABLES
-                assert MigrationContext.configure(conn).get_current_revision() == "0003_subscription_seeds"
+                assert MigrationContext.configure(conn).get_current_revision() == "0004_subscription_seeds"
                 assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         finally:
             engine.dispose()

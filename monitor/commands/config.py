@@ -57,10 +57,10 @@ def collect_config_errors(settings, classifier_origin: str = "settings") -> tupl
     if watchlist_errors:
         return errors, checked
     watchlist = load_watchlist(settings.watchlist_paths)
+    store_errors, note, workspace_lists = store_subscription_errors(settings, watchlist)
     if settings.subscriptions_path:
-        errors += seed_file_errors(Path(settings.subscriptions_path), watchlist, settings)
+        errors += seed_file_errors(Path(settings.subscriptions_path), watchlist, settings, workspace_lists)
         checked.append(f"subscriptions {settings.subscriptions_path}")
-    store_errors, note = store_subscription_errors(settings, watchlist)
     return errors + store_errors, checked + [note]
 
 
@@ -78,43 +78,47 @@ def classifier_errors(settings, origin: str) -> list[ConfigError]:
     return [ConfigError(f"unknown classifier {kind!r}{hint}", path="classifier.kind", file=origin)]
 
 
-def seed_file_errors(path: Path, watchlist, settings) -> list[ConfigError]:
+def seed_file_errors(path: Path, watchlist, settings, workspace_lists=()) -> list[ConfigError]:
     from monitor.subscriptions import check_subscriptions
 
     subs, errors = check_subscriptions(path)
     if errors:
         return errors
     return [error for index, sub in enumerate(subs)
-            for error in _problems(sub, watchlist, settings, f"subscriptions[{index}]", str(path))]
+            for error in _problems(sub, watchlist, settings, f"subscriptions[{index}]", str(path), workspace_lists)]
 
 
-def store_subscription_errors(settings, watchlist) -> tuple[list[ConfigError], str]:
-    """Check the subscriptions already in the store (made with `subscribe`) against the configured channels."""
+def store_subscription_errors(settings, watchlist) -> tuple[list[ConfigError], str, list[str]]:
+    """Check the subscriptions already in the store (made with `subscribe`) against the configured channels.
+
+    Also returns the names of the workspace's watchlists (kept in the store), which subscriptions may name.
+    """
     from monitor.store.migrate import sqlite_file
     from monitor.wiring import open_store
 
     shown = _shown_store(settings.db_url)
     path = sqlite_file(settings.db_url)
     if path is not None and not path.exists():
-        return [], f"store {shown} (not created yet)"
+        return [], f"store {shown} (not created yet)", []
     try:
         store = open_store(settings, create=True)
     except MonitorError as exc:
-        return [ConfigError(str(exc), file="store")], f"store {shown}"
+        return [ConfigError(str(exc), file="store")], f"store {shown}", []
     try:
         subs = store.list_subscriptions()
+        lists = [w.name for w in store.list_watchlists()]
     finally:
         store.close()
     errors = [error for sub in subs
-              for error in _problems(sub, watchlist, settings, f"subscriptions[{sub.name}]", shown)]
-    return errors, f"store {shown} ({len(subs)} subscriptions)"
+              for error in _problems(sub, watchlist, settings, f"subscriptions[{sub.name}]", shown, lists)]
+    return errors, f"store {shown} ({len(subs)} subscriptions)", lists
 
 
-def _problems(sub, watchlist, settings, where: str, file: str) -> list[ConfigError]:
+def _problems(sub, watchlist, settings, where: str, file: str, workspace_lists=()) -> list[ConfigError]:
     from monitor.references import subscription_problems
 
     return [ConfigError(message, path=f"{where}.{field}", file=file)
-            for field, message in subscription_problems(sub, watchlist, settings)]
+            for field, message in subscription_problems(sub, watchlist, settings, workspace_lists)]
 
 
 def _shown_store(url: str) -> str:

@@ -33,7 +33,8 @@ def deliver(ctx: click.Context, retry_all: bool, retry_failed: bool, since) -> N
             count = store.requeue_failed(since.replace(tzinfo=UTC) if since else None)
             click.echo(f"requeued {count} failed deliveries")
         report = drain_outbox(store, build_notifiers(settings), load_watchlist(settings), SystemClock().now(),
-                              include_backoff=retry_all or retry_failed, sender=settings.smtp.sender)
+                              include_backoff=retry_all or retry_failed, sender=settings.smtp.sender,
+                              public_url=settings.public_url)
     click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
                f"dropped {report.dropped}" + (f", postponed {report.postponed}" if report.postponed else ""))
     echo_problems(report.problems)

@@ -182,10 +182,12 @@ def shown_db(url: str) -> str:
     return mask_secrets(url)
 
 
-@cli.command("sources")
+@cli.group("sources", invoke_without_command=True)
 @click.pass_context
 def sources_cmd(ctx: click.Context) -> None:
-    """Show every source with its health record."""
+    """Show every source with its health record, next attempt and state (`sources test URL` tries one source)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from monitor.hygiene import terminal_cell as cell

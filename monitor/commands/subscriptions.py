@@ -41,10 +41,10 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
     except ConfigError as exc:
         raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
     settings = _settings(ctx)
-    refuse_problems(sub, settings)
     if sub.channel.kind == "slack_webhook":
         refuse_internal(sub.channel.targets, settings.fetch.allow_hosts)
     with _store(ctx) as store:
+        refuse_problems(sub, settings, [w.name for w in store.list_watchlists()])
         store.upsert_subscription(sub)
     click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))
 
@@ -53,12 +53,12 @@ OPTION_OF = {"companies": "--company", "watchlists": "--watchlist", "tickers": "
              "slack_channel": "--slack-channel", "email": "--email"}
 
 
-def refuse_problems(sub, settings) -> None:
+def refuse_problems(sub, settings, workspace_lists=()) -> None:
     """Refuse an unconfigured channel or an unknown company, watchlist, ticker or country, naming each."""
     from monitor.references import subscription_problems
     from monitor.wiring import load_watchlist
 
-    problems = subscription_problems(sub, load_watchlist(settings), settings)
+    problems = subscription_problems(sub, load_watchlist(settings), settings, workspace_lists)
     if problems:
         lines = [f"{OPTION_OF.get(field.split('[')[0], field)}: {message}" for field, message in problems]
         raise click.UsageError("\n".join(clean_line(line) for line in lines))

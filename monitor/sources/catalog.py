@@ -236,3 +236,19 @@ def _duplicates(document: Any) -> list[ConfigError]:
         if isinstance(name, str):
             seen.add(name.strip())
     return errors
+
+
+def source_from_mapping(entry: Mapping[str, Any], path: str = "source") -> SourceConfig:
+    """Validate one source given as a mapping (the workspace's form), as sources.yaml entries are."""
+    return _config(entry, path)
+
+
+def apply_source_changes(sources: list[SourceConfig], changes: list[Any]) -> list[SourceConfig]:
+    """Return the configured sources with the workspace's changes: added sources appended, paused ones off."""
+    from dataclasses import replace
+
+    by_name = {change.name: change for change in changes}
+    known = {s.name for s in sources}
+    added = [c.config for c in changes if c.config is not None and c.name not in known]
+    return [replace(s, enabled=False) if by_name.get(s.name) and by_name[s.name].paused else s
+            for s in [*sources, *added]]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.errors import StoreError
 from monitor.store import tables as t
 from monitor.store.migrate import open_engine
+from monitor.store.workspace import WorkspaceQueries
 from monitor.types import (
     Alert,
     Classification,
@@ -35,7 +36,7 @@ DELIVERY_STATUSES = ("pending", "held", "retrying", "failed", "sent")
 DROPPED_PREFIX = "dropped:"  # last_error of a delivery that must never be requeued (its incident was dismissed)
 
 
-class Store:
+class Store(WorkspaceQueries):
     """The database of rights-monitor; SQLite by default, PostgreSQL by URL."""
 
     def __init__(self, engine: Engine) -> None:
@@ -300,7 +301,8 @@ class Store:
         """Set an incident's status (open | dismissed); False when there is no such incident."""
         if status not in ("open", "dismissed"):
             raise ValueError(f"unknown incident status {status!r} (open, dismissed)")
-        stmt = update(t.incidents).where(t.incidents.c.id == incident_id).values(status=status)
+        review = "dismissed" if status == "dismissed" else "new"
+        stmt = update(t.incidents).where(t.incidents.c.id == incident_id).values(status=status, review=review)
         with self._tx() as conn:
             return conn.execute(stmt).rowcount > 0
 

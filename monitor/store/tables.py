@@ -1,6 +1,8 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
-The tables are mirrored by migrations/versions/ (0001_initial.py, 0002_reliability.py); a test keeps the two in step.
+The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability,
+0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds); a test keeps
+the two in step.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ from monitor.types import (
     Evidence,
     Incident,
     Item,
+    NamedWatchlist,
     QuietHours,
+    Review,
     Severity,
     SourceConfig,
     SourceHealth,
     Subscription,
+    User,
 )
 
 # Stable constraint names, so migrations and both backends agree on them.
@@ -134,7 +139,12 @@ incidents = Table(
     Column("sources", JSON, nullable=False),
     Column("urls", JSON, nullable=False),
     Column("lang", String(20)),
+    Column("review", String(20), nullable=False, server_default="new"),
     Index("ix_incidents_first_seen", "first_seen"),
+    # The workspace's list pages newest first by (last_seen, id), filtered by review or severity.
+    Index("ix_incidents_last_seen_id", "last_seen", "id"),
+    Index("ix_incidents_review_last_seen", "review", "last_seen"),
+    Index("ix_incidents_severity_last_seen", "severity", "last_seen"),
 )
 
 items = Table(
@@ -226,6 +236,73 @@ subscriptions = Table(
     Column("quiet_end", String(5)),
     Column("timezone", String(64), nullable=False),
     Column("daily_cap", Integer),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+)
+
+
+# --------------------------------------------------------------------------- the workspace (0003_workspace)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("action", String(20), nullable=False),
+    Column("reviewer", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("labels", JSON, nullable=False),
+    Column("companies", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("before_labels", JSON, nullable=False),
+)
+
+named_watchlists = Table(
+    "named_watchlists",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("companies", JSON, nullable=False),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+source_changes = Table(
+    "source_changes",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("paused", Boolean, nullable=False),
+    Column("config", JSON),
+    Column("changed_by", String(320), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 # Names of subscriptions removed with `unsubscribe`: a seed file never brings them back.
@@ -344,6 +421,7 @@ def incident_row(incident: Incident) -> dict[str, Any]:
         status=incident.status,
         alertable=incident.alertable,
         lang=incident.lang,
+        review=incident.review,
     )
     return row
 
@@ -415,6 +493,7 @@ def subscription_row(sub: Subscription) -> dict[str, Any]:
         quiet_end=quiet.end if quiet else None,
         timezone=sub.timezone,
         daily_cap=sub.daily_cap,
+        paused=sub.paused,
     )
     return row
 
@@ -434,4 +513,33 @@ def to_subscription(row: Row[Any]) -> Subscription:
         quiet_hours=quiet,
         timezone=data["timezone"],
         daily_cap=data["daily_cap"],
+        paused=bool(data["paused"]),
     )
+
+
+def review_row(review: Review) -> dict[str, Any]:
+    """Return the reviews row of a Review (without its id)."""
+    row = asdict(review)
+    del row["id"]
+    for name in ("labels", "companies", "before_labels"):
+        row[name] = list(row[name])
+    return row
+
+
+def to_review(row: Row[Any]) -> Review:
+    """Return the Review of a reviews row."""
+    data = row._asdict()
+    for name in ("labels", "companies", "before_labels"):
+        data[name] = tuple(data[name])
+    return Review(**data)
+
+
+def to_user(row: Row[Any]) -> User:
+    """Return the User of a users row."""
+    return User(**row._asdict())
+
+
+def to_watchlist(row: Row[Any]) -> NamedWatchlist:
+    """Return the NamedWatchlist of a named_watchlists row."""
+    data = row._asdict()
+    return NamedWatchlist(**{**data, "companies": tuple(data["companies"])})

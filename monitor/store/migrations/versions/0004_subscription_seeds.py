@@ -1,7 +1,7 @@
 """Subscriptions have one owner: a seed file creates only what does not exist, and a removed one stays removed.
 
-Revision ID: 0003_subscription_seeds
-Revises: 0002_reliability
+Revision ID: 0004_subscription_seeds
+Revises: 0003_workspace
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_subscription_seeds"
-down_revision = "0002_reliability"
+revision = "0004_subscription_seeds"
+down_revision = "0003_workspace"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,40 @@
+"""`sources test URL`: fetch, parse and classify one source, storing nothing (the CLI and the sources page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.errors import ConfigError, MonitorError
+from monitor.types import ClassifyInput, SourceConfig
+
+MAX_SHOWN = 20
+
+
+async def test_source(url: str, kind: str, settings: Any, classifier: Any = None) -> dict[str, Any]:
+    """Return what one poll of `url` would yield: status, items and their classification, or the error."""
+    from monitor.sources.base import SOURCES
+    from monitor.sources.fetch import Fetcher, make_client
+
+    report: dict[str, Any] = {"url": url, "kind": kind, "status": None, "items": [], "error": None}
+    try:
+        config = SourceConfig(name="test", kind=kind, url=url)
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError("not an http(s) URL", path="url")
+        source = SOURCES.get(kind).from_config(config)
+        async with make_client(settings.fetch) as client:
+            result = await Fetcher(client, settings.fetch).fetch(source.request_url())
+        report["status"] = result.status
+        raws = source.parse(result)
+    except (MonitorError, KeyError) as exc:
+        report["error"] = str(exc)
+        return report
+    inputs = [ClassifyInput(id=str(k), title=r.title, summary=r.summary, url=r.url, lang=r.lang)
+              for k, r in enumerate(raws[:MAX_SHOWN])]
+    results = classifier.classify_many(inputs) if classifier is not None and inputs else [None] * len(inputs)
+    report["count"] = len(raws)
+    for raw, c in zip(raws, results):
+        report["items"].append({"title": raw.title, "url": raw.url,
+                                "published": raw.published.isoformat() if raw.published else None,
+                                "labels": list(c.labels) if c else [], "companies": list(c.companies) if c else [],
+                                "countries": list(c.countries) if c else []})
+    return report
