@@ -150,6 +150,7 @@ def test_poll_and_deliver_name_the_reason_a_delivery_waits(tmp_path, env):
         polled = cli_process(["poll", "--once"], env)
     assert polled.returncode == 0, polled.stderr
     assert "subscription fund: Slack is not configured" in polled.stderr  # said before the poll
+    assert "loading the classifier (rules)..." in polled.stderr and "classifier ready in" in polled.stderr
     assert "not delivered: delivery" in polled.stderr
     assert "to subscription fund, slack_channel C042: retried: Slack is not configured: set SLACK_BOT_TOKEN" \
         in polled.stderr

@@ -46,6 +46,7 @@ async def _poll_once(settings, quiet: bool) -> CycleReport:
     if not quiet:
         for line in subscription_notices(rt):
             say(line)
+        rt.classifier_factory = announced(rt.classifier_factory, settings.classifier.kind)
     try:
         with _progress(len(rt.sources), enabled=not quiet and sys.stderr.isatty()) as tick:
             return await run_cycle(rt, progress=tick)
@@ -162,6 +163,21 @@ async def _start(settings):
     await asyncio.to_thread(lambda: rt.classifier)
     say(f"classifier ready in {time.monotonic() - started:.1f}s")
     return rt
+
+
+def announced(factory, kind: str):
+    """Wrap a classifier factory so that loading the model (seconds) is said, only when it happens."""
+
+    def build():
+        import time
+
+        say(f"loading the classifier ({kind})...")
+        started = time.monotonic()
+        classifier = factory()
+        say(f"classifier ready in {time.monotonic() - started:.1f}s")
+        return classifier
+
+    return build
 
 
 def subscription_notices(rt) -> list[str]:
