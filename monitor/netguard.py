@@ -68,14 +68,19 @@ class UrlGuard:
         """Tell whether the operator let this host (or host:port) through."""
         return host in self._hosts or f"{host}:{port}" in self._hosts
 
-    async def check(self, url: str) -> None:
-        """Raise SourceError unless `url` is http(s) and every address its host resolves to is public."""
+    async def check(self, url: str) -> list[str]:
+        """Raise SourceError unless `url` is http(s) and every address its host resolves to is public.
+
+        Return the addresses vetted (for the caller to connect to exactly those, so that a second DNS
+        answer cannot differ), or [] when the operator's allow-list names the host.
+        """
         _, host, port = split_url(url)
         if self.allowed(host, port):
-            return
+            return []
         literal = _ip(host)
         addresses = [literal] if literal is not None else [_ip(a) for a in await self._addresses(url, host, port)]
         self._judge(url, host, addresses)
+        return [str(ip) for ip in addresses]
 
     def check_blocking(self, url: str) -> None:
         """`check` for synchronous callers (notifiers posting to a user-given webhook URL)."""

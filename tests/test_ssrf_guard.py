@@ -111,3 +111,28 @@ def test_an_article_link_from_feed_content_to_loopback_is_never_fetched(tmp_path
         assert internal.log == [] and feeds.requests_to("/hop") == [] and feeds.requests_to("/story") == []
     assert len(stored) == 4
     assert all("INTERNAL" not in item.summary for item in stored)
+
+
+def test_the_connection_goes_to_the_vetted_address_not_a_second_dns_answer():
+    """`article.test` exists only in the guard's resolver: the fetch can only succeed by connecting to the
+    address the guard vetted, with the name in the Host header (so DNS rebinding has no second answer)."""
+    calls = []
+
+    async def once(host, port):
+        calls.append(host)
+        return ["127.0.0.1"]
+
+    with FeedServer() as srv:
+        srv.route("/story", SECRET_PAGE, content_type="text/html")
+        srv.route("/hop", redirect_to="/story")
+        settings = FetchSettings(read_timeout_s=2.0)
+
+        async def run():
+            async with make_client(settings) as client:
+                fetcher = Fetcher(client, settings, guard=UrlGuard(allow=("127.0.0.0/8",), resolver=once))
+                return await fetcher.fetch(f"http://article.test:{srv.port}/hop", trusted=False)
+
+        result = asyncio.run(run())
+        hosts = [r.headers.get("host") for r in srv.log]
+    assert result.url == f"http://article.test:{srv.port}/story" and b"INTERNAL" in result.body
+    assert hosts == [f"article.test:{srv.port}"] * 2 and calls == ["article.test", "article.test"]

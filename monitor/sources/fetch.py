@@ -143,9 +143,10 @@ class Fetcher:
         """GET, following redirects by hand so that each hop is checked before it is requested."""
         origin = url if trusted else None
         for _ in range(self._settings.max_redirects + 1):
+            vetted = []
             if origin is None or not same_origin(origin, url):
-                await self._guard.check(url)
-            result = await self._get(url, headers)
+                vetted = await self._guard.check(url)
+            result = await self._get(url, headers, pin=vetted[0] if vetted else None)
             if not isinstance(result, str):
                 return result
             url = result
@@ -157,22 +158,33 @@ class Fetcher:
         async with slot:
             yield
 
-    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult | str:
-        """GET one URL: its result, or the absolute URL it redirects to."""
-        async with self._client.stream("GET", url, headers=headers, follow_redirects=False) as response:
-            if response.is_redirect and response.next_request is not None:
-                return str(response.next_request.url)
+    async def _get(self, url: str, headers: dict[str, str], pin: str | None = None) -> FetchResult | str:
+        """GET one URL: its result, or the absolute URL it redirects to.
+
+        With `pin` (an address the SSRF guard vetted) the connection goes to that address, with the URL's
+        host in the Host header and TLS SNI: a DNS answer that changes after the check is never used.
+        """
+        target, extensions = url, {}
+        if pin is not None:
+            target, host_header, sni = pinned(url, pin)
+            headers = {**headers, "Host": host_header}
+            extensions = {"sni_hostname": sni} if sni else {}
+        async with self._client.stream("GET", target, headers=headers, follow_redirects=False,
+                                       extensions=extensions) as response:
+            location = response.headers.get("location")
+            if response.is_redirect and location:
+                return str(httpx.URL(url).join(location))  # against the URL asked for, not the pinned one
             if response.status_code == 304:
-                return self._result(response, b"", not_modified=True)
+                return self._result(response, b"", url, not_modified=True)
             if response.status_code >= 400:
                 raise http_error(response, self._clock)
             body = await read_capped(response, self._settings.max_body_bytes)
-            return self._result(response, body)
+            return self._result(response, body, url)
 
-    def _result(self, response: httpx.Response, body: bytes, not_modified: bool = False) -> FetchResult:
+    def _result(self, response: httpx.Response, body: bytes, url: str, not_modified: bool = False) -> FetchResult:
         headers = {k.lower(): v for k, v in response.headers.items()}
         return FetchResult(
-            url=str(response.url),
+            url=url,
             status=response.status_code,
             body=body,
             headers=headers,
@@ -182,6 +194,14 @@ class Fetcher:
             retry_after_s=retry_after_s(headers.get("retry-after"), headers.get("date"), self._clock),
             max_age_s=max_age_s(headers.get("cache-control")),
         )
+
+
+def pinned(url: str, address: str) -> tuple[str, str, str | None]:
+    """Return (the URL with `address` as its host, the Host header, the TLS server name or None)."""
+    parsed = httpx.URL(url)
+    host_header = parsed.netloc.decode("ascii").rpartition("@")[2]
+    sni = parsed.host if parsed.scheme == "https" else None
+    return str(parsed.copy_with(host=address)), host_header, sni
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
