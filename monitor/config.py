@@ -318,32 +318,6 @@ def limits(s: Settings) -> list[tuple[str, float, float, float]]:
     ]
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_INF = float("inf")
-
-
-def limits(s: Settings) -> list[tuple[str, float, float, float]]:
-    """Every numeric setting with its allowed range: no zero concurrency, no negative size or timeout."""
-    f = s.fetch
-    return [
-        ("fetch.global_concurrency", f.global_concurrency, 1, 10_000),
-        ("fetch.per_host_concurrency", f.per_host_concurrency, 1, 1_000),
-        ("fetch.max_body_bytes", f.max_body_bytes, 1, 1 << 31),
-        ("fetch.connect_timeout_s", f.connect_timeout_s, 0.001, 3600),
-        ("fetch.read_timeout_s", f.read_timeout_s, 0.001, 3600),
-        ("fetch.source_deadline_s", f.source_deadline_s, 0.001, 3600),
-        ("fetch.max_backoff_s", f.max_backoff_s, 1, 30 * 86400),
-        ("fetch.max_redirects", f.max_redirects, 0, 30),
-        ("smtp.port", s.smtp.port, 1, 65535),
-        ("smtp.timeout_s", s.smtp.timeout_s, 0.001, 600),
-        ("slack.timeout_s", s.slack.timeout_s, 0.001, 600),
-        ("digest.hour", s.digest.hour, 0, 23),
-        ("backfill_hours", s.backfill_hours, 0, _INF),
-        ("jitter_s", s.jitter_s, 0, 86400),
-        ("incident_window_days", s.incident_window_days, 0.001, 365),
-    ]
-
-
 def resolve_smtp_tls(tls: str | None, port: int) -> str:
     """Return starttls, ssl or none; unset means starttls on 587, ssl on 465, none otherwise."""
     mode = (tls or "").strip().lower()
