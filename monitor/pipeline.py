@@ -118,7 +118,8 @@ async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: So
 
 async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
     kind = SOURCES.get(source.kind).from_config(source)
-    result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified)
+    result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified,
+                                    trusted=source.trusted)
     if result.not_modified:
         return result, []
     raws = kind.parse(result)

@@ -10,8 +10,13 @@ from monitor.types import ClassifyInput, SourceConfig
 MAX_SHOWN = 20
 
 
-async def test_source(url: str, kind: str, settings: Any, classifier: Any = None) -> dict[str, Any]:
-    """Return what one poll of `url` would yield: status, items and their classification, or the error."""
+async def test_source(url: str, kind: str, settings: Any, classifier: Any = None,
+                      trusted: bool = False) -> dict[str, Any]:
+    """Return what one poll of `url` would yield: status, items and their classification, or the error.
+
+    A URL typed into the workspace is not trusted: it passes the SSRF guard (`fetch.allow_hosts` lets
+    internal hosts through); the operator's shell (`sources test`) passes `trusted=True`.
+    """
     from monitor.sources.base import SOURCES
     from monitor.sources.fetch import Fetcher, make_client
 
@@ -22,7 +27,7 @@ async def test_source(url: str, kind: str, settings: Any, classifier: Any = None
             raise ConfigError("not an http(s) URL", path="url")
         source = SOURCES.get(kind).from_config(config)
         async with make_client(settings.fetch) as client:
-            result = await Fetcher(client, settings.fetch).fetch(source.request_url())
+            result = await Fetcher(client, settings.fetch).fetch(source.request_url(), trusted=trusted)
         report["status"] = result.status
         raws = source.parse(result)
     except (MonitorError, KeyError) as exc:

@@ -54,6 +54,7 @@ class SourceConfig:
     countries: tuple[str, ...] = ()
     verified: bool = True
     fetch_article: bool = False  # fetch the linked page when the feed carries only a title
+    trusted: bool = True  # False for a source added through the workspace: its URL passes the SSRF guard
     options: Mapping[str, Any] = field(default_factory=dict)  # kind-specific (selectors, field map)
 
 

@@ -136,3 +136,29 @@ def test_the_connection_goes_to_the_vetted_address_not_a_second_dns_answer():
         hosts = [r.headers.get("host") for r in srv.log]
     assert result.url == f"http://article.test:{srv.port}/story" and b"INTERNAL" in result.body
     assert hosts == [f"article.test:{srv.port}"] * 2 and calls == ["article.test", "article.test"]
+
+
+def test_a_source_added_through_the_workspace_is_polled_through_the_guard(tmp_path):
+    from monitor.sources.catalog import apply_source_changes
+    from monitor.types import SourceChange
+
+    with FeedServer() as feeds:
+        url = feeds.route("/feed.xml", "<rss/>")
+        configured = SourceConfig("configured", "rss", url)
+        added = SourceConfig("added", "rss", url.replace("/feed.xml", "/added.xml"))
+        sources = apply_source_changes([configured], [SourceChange("added", config=added, changed_by="admin@x")])
+        assert [s.trusted for s in sources] == [True, False]
+        settings = load_settings(env={"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'm.db'}",
+                                      "RIGHTS_MONITOR_CLASSIFIER": "rules"})
+
+        async def scenario():
+            rt = build_runtime(settings, clock=FrozenClock(NOW), sources=sources)
+            try:
+                return {r.source: r for r in await poll_sources(rt.sources, rt)}
+            finally:
+                await rt.aclose()
+
+        results = asyncio.run(scenario())
+        assert feeds.requests_to("/added.xml") == [] and len(feeds.requests_to("/feed.xml")) == 1
+    assert results["configured"].status == "ok"
+    assert results["added"].status == "failed" and "refused URL" in results["added"].error

@@ -226,6 +226,7 @@ def test_a_new_password_ends_the_old_sessions(site, client):
 
 
 def test_admins_test_a_source_from_the_sources_page_storing_nothing(site, client, classifier_factory):
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from tests.feeds import rss
@@ -237,6 +238,10 @@ def test_admins_test_a_source_from_the_sources_page_storing_nothing(site, client
               "summary": "Gabon Telecom cut mobile data.", "url": "https://news.example.org/g"}]
     with FeedServer() as server:
         url = server.route("/f.xml", rss(items, datetime(2026, 11, 23, tzinfo=UTC)))
+        refused = client.post("/sources/test", data={"csrf_token": csrf, "url": url, "kind": "rss"}).text
+        assert "refused URL" in refused and server.log == []  # a typed-in URL passes the SSRF guard
+        fetch = replace(site.ws.settings.fetch, allow_hosts=(f"127.0.0.1:{server.port}",))
+        site.ws.settings = replace(site.ws.settings, fetch=fetch)  # the operator lets this one through
         page = client.post("/sources/test", data={"csrf_token": csrf, "url": url, "kind": "rss"}).text
     assert "HTTP 200, 1 items" in page and "<td>shutdown</td>" in page and "<td>GA</td>" in page
     assert site.store.count_items() == len(site.incidents)  # the samples only
@@ -256,3 +261,13 @@ def test_admins_manage_users_and_others_may_not(site, client):
     assert client.get("/users").status_code == 403
     assert client.post("/users", data={"csrf_token": csrf, "email": "y@example.org", "role": "admin",
                                        "password": "a fine password"}).status_code == 403
+
+
+def test_webhook_urls_are_not_shown_in_full_on_the_subscriptions_page(site, client):
+    from monitor.types import Channel, Subscription
+
+    hook = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xyzSECRET"
+    site.store.upsert_subscription(Subscription(name="fund-hook", channel=Channel("slack_webhook", (hook,))))
+    site.login(client, "analyst")
+    page = client.get("/subscriptions").text
+    assert "fund-hook" in page and "hooks.slack.com" in page and "SECRET" not in page

@@ -249,6 +249,7 @@ def apply_source_changes(sources: list[SourceConfig], changes: list[Any]) -> lis
 
     by_name = {change.name: change for change in changes}
     known = {s.name for s in sources}
-    added = [c.config for c in changes if c.config is not None and c.name not in known]
+    # a source added through the workspace came from a user: polling it passes the SSRF guard
+    added = [replace(c.config, trusted=False) for c in changes if c.config is not None and c.name not in known]
     return [replace(s, enabled=False) if by_name.get(s.name) and by_name[s.name].paused else s
             for s in [*sources, *added]]

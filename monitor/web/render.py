@@ -11,12 +11,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from monitor.digest import safe_url
+from monitor.hygiene import mask_secrets, mask_target
 from monitor.types import LABELS, REVIEW_STATES
 from monitor.web.deps import csrf_for, session_user
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.autoescape = True
 TEMPLATES.env.filters["safe_url"] = safe_url
+TEMPLATES.env.filters["mask_target"] = mask_target  # a webhook URL is a credential: shown as its host only
+TEMPLATES.env.filters["mask_secrets"] = mask_secrets
 TEMPLATES.env.filters["when"] = lambda moment: moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 TEMPLATES.env.filters["day"] = lambda moment: moment.strftime("%Y-%m-%d") if moment else "—"
 TEMPLATES.env.globals["urlencode"] = urlencode
