@@ -144,3 +144,9 @@ def test_incidents_show_is_a_page_and_json_for_machines(env):
     assert "utm_" not in page.output and '"mobile internet was cut"' in page.output
     data = json.loads(invoke(["incidents", "show", str(incident_id), "--json"], env).output)
     assert data["countries"] == ["NG"] and data["url"] == "https://news.example.org/lagos-shutdown?id=7"
+
+
+def test_an_empty_store_says_so_and_how_to_fill_it(env):
+    result = invoke(["incidents", "list"], env)
+    assert result.exit_code == 0 and "no incidents in the store sqlite:///" in result.output
+    assert "poll --once" in result.output

@@ -53,11 +53,23 @@ def list_incidents(ctx: click.Context, label, company, country, severity, status
     with _store(ctx) as store:
         # filters other than status are applied here, on the latest incidents (enough for a terminal)
         rows = store.list_incidents(status=status, limit=limit if wanted == IncidentFilter(status=status) else 20_000)
+    stored = len(rows)
     rows = [shown_incident(i) for i in select_incidents(rows, wanted, watchlist)[:limit]]
     if as_json:
         click.echo(json_text([incident_json(i) for i in rows]))
         return
+    if not rows:
+        click.echo("no incidents match these filters" if stored or wanted != IncidentFilter() else
+                   f"no incidents in the store {_shown_store(settings)} yet (`rights-monitor poll --once` or `run` "
+                   "fill it; --db names another store)", err=True)
+        return
     print_incident_table(rows)
+
+
+def _shown_store(settings) -> str:
+    from monitor.hygiene import mask_secrets
+
+    return mask_secrets(settings.db_url)
 
 
 def incident_filter(label, company, country, severity, status, week, text):
@@ -92,9 +104,6 @@ def print_incident_table(rows) -> None:
     from monitor.hygiene import terminal_cell as cell
     from monitor.readable import cut_at_word
 
-    if not rows:
-        click.echo("no incidents match", err=True)
-        return
     table = Table()
     for column in ("id", "status", "severity", "labels", "companies", "countries", "sources", "last seen", "title"):
         table.add_column(column, overflow="fold")
