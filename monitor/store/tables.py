@@ -2,8 +2,8 @@
 
 The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
 the processing mark, delivery intents and parse warnings, 0003_workspace for the workspace's accounts,
-reviews and watchlists, then 0005_incident_vector for the meaning vectors incident matching compares);
-a test keeps the two in step.
+reviews and watchlists, 0004_subscription_seeds, then 0005_incident_vector for the meaning vectors
+incident matching compares); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -305,6 +305,14 @@ app_secrets = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Names of subscriptions removed with `unsubscribe`: a seed file never brings them back.
+removed_subscriptions = Table(
+    "removed_subscriptions",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("removed_at", UTCDateTime, nullable=False),
 )
 
 
