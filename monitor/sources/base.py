@@ -53,6 +53,9 @@ class UrlSource:
         return self.config.url
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def plain_text(text: str | None, limit: int) -> str:
     """Return `text` as plain text: no tags, entities decoded, whitespace collapsed, capped."""
     if not text:
@@ -63,6 +66,8 @@ def plain_text(text: str | None, limit: int) -> str:
         if not _MARKUP.search(out) and "&" not in out:
             break
         out = _strip_tags(out)
+    # Text escaped more often than the passes above undo ("&amp;amp;lt;script") must not come out as a tag.
+    out = _TAG_START.sub("", out)
     return truncate(_SPACE.sub(" ", out).strip(), limit)
 
 
