@@ -95,13 +95,13 @@ def lookback(window: timedelta = WINDOW) -> timedelta:
 
 def same_event_score(a: Incident, b: Incident, gap: timedelta = timedelta(0), window: timedelta = WINDOW) -> float:
     """Score how surely two incidents report one event (0 = not the same), `gap` after b's last report."""
-    if gap > LONG_WINDOW or not _shares_subject(a, b):
+    if gap > LONG_WINDOW or not related(a, b):
         return 0.0
     if a.vector and b.vector:
         probability = same_event_probability(a, b, gap)
         if probability >= SAME_EVENT_PROBABILITY:
             return probability
-    if gap > window or not set(a.labels) & set(b.labels):
+    if gap > window or not (_shares_subject(a, b) and set(a.labels) & set(b.labels)):
         return 0.0
     if set(a.urls) & set(b.urls):
         return 1.0
@@ -113,6 +113,11 @@ def same_event_score(a: Incident, b: Incident, gap: timedelta = timedelta(0), wi
     if not (a.vector and b.vector) and _same_shutdown(a, b):
         return SAME_TITLE_JACCARD / 2  # weaker than a headline match, still one event
     return 0.0
+
+
+def related(a: Incident, b: Incident) -> bool:
+    """Have anything in common worth comparing: a label, a country or a company."""
+    return bool(set(a.labels) & set(b.labels)) or _shares_subject(a, b)
 
 
 def pair_features(a: Incident, b: Incident, gap: timedelta) -> tuple[float, ...]:

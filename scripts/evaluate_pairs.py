@@ -4,7 +4,7 @@
     .venv/bin/python scripts/evaluate_pairs.py --fit   # refit monitor.incidents' pair model, print it
 
 `--fit` (needs scikit-learn, the `tools` extra) fits the logistic pair model on the pairs whose
-two reports are incidents sharing a country or company, reports it by 2-fold cross-validation (each
+two reports are incidents with something in common (`monitor.incidents.related`), reports it by 2-fold cross-validation (each
 half scored by a model fitted on the other) and prints the constants to paste into monitor/incidents.py.
 
 Each pair goes through the real path: both reports are classified by the shipped classifier,
@@ -75,7 +75,7 @@ def fit(pairs: list[dict], classifier: Any) -> None:
     for pair in pairs:
         a, b = sorted((pair["a"], pair["b"]), key=published)
         first, second = as_incident(a, pair["pair_id"] + "a", classifier), as_incident(b, pair["pair_id"] + "b", classifier)
-        usable = first is not None and second is not None and incidents._shares_subject(first, second)
+        usable = first is not None and second is not None and incidents.related(first, second)
         gap = (second.first_seen - first.first_seen) if usable else None
         rows.append(incidents.pair_features(first, second, gap) if usable else None)
         half.append(int(hashlib.sha256(pair["pair_id"].encode()).hexdigest(), 16) % 2)
@@ -84,8 +84,12 @@ def fit(pairs: list[dict], classifier: Any) -> None:
     usable_a = np.array([r is not None for r in rows])
     x = np.array([r if r is not None else [0.0] * len(incidents.PAIR_FEATURES) for r in rows])
 
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     def model(mask):
-        return LogisticRegression(C=0.1, max_iter=5000, class_weight="balanced").fit(x[mask & usable_a], same_a[mask & usable_a])
+        pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced"))
+        return pipeline.fit(x[mask & usable_a], same_a[mask & usable_a])
 
     def threshold(probabilities, mask):
         # the lowest probability that joins at most 2% of the different-event pairs (all of them counted)
@@ -103,8 +107,11 @@ def fit(pairs: list[dict], classifier: Any) -> None:
           f"pairs whose two reports are incidents sharing a subject: {usable_a.sum()}")
     full = model(np.ones(len(rows), dtype=bool))
     t = threshold(full.predict_proba(x)[:, 1], np.ones(len(rows), dtype=bool))
-    print("PAIR_WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in full.coef_[0]) + ")")
-    print(f"PAIR_BIAS = {full.intercept_[0]:.4f}")
+    scaler, linear = full.named_steps["standardscaler"], full.named_steps["logisticregression"]
+    weights = linear.coef_[0] / scaler.scale_  # the scaler folded in: w.x + b on raw features
+    bias = linear.intercept_[0] - float((linear.coef_[0] * scaler.mean_ / scaler.scale_).sum())
+    print("PAIR_WEIGHTS = (" + ", ".join(f"{w:.4f}" for w in weights) + ")")
+    print(f"PAIR_BIAS = {bias:.4f}")
     print(f"SAME_EVENT_PROBABILITY = {t:.4f}")
 
 
