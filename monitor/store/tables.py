@@ -2,7 +2,7 @@
 
 The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
 the processing mark, delivery intents and parse warnings, 0003_workspace for the workspace's accounts,
-reviews and watchlists, 0004_subscription_seeds, then 0005_incident_vector for the meaning vectors
+reviews and watchlists, 0004_subscription_seeds, 0005_scaleout, then 0006_incident_vector for the meaning vectors
 incident matching compares); a test keeps the two in step.
 """
 
