@@ -23,6 +23,8 @@ class FetchSettings:
     max_redirects: int = 5
     source_deadline_s: float = 45.0  # one source's whole fetch (article pages included) never takes longer
     allow_hosts: tuple[str, ...] = ()  # SSRF guard exceptions: host, host:port or a network (10.0.0.0/8)
+    parse_workers: int = -1  # processes parsing feeds in parallel; -1: one per core (at most 4), 0: inline
+    parallel_from: int = 16  # a process with fewer sources than this parses inline (no worker processes)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,8 @@ def limits(s: Settings) -> list[tuple[str, float, float, float]]:
         ("fetch.source_deadline_s", f.source_deadline_s, 0.001, 3600),
         ("fetch.max_backoff_s", f.max_backoff_s, 1, 30 * 86400),
         ("fetch.max_redirects", f.max_redirects, 0, 30),
+        ("fetch.parse_workers", f.parse_workers, -1, 64),
+        ("fetch.parallel_from", f.parallel_from, 0, 1_000_000),
         ("smtp.port", s.smtp.port, 1, 65535),
         ("smtp.timeout_s", s.smtp.timeout_s, 0.001, 600),
         ("slack.timeout_s", s.slack.timeout_s, 0.001, 600),
