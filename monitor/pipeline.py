@@ -95,6 +95,7 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
     failpoints.reached("items-stored")
     status = "not_modified" if result.not_modified else "ok"
     return PollResult(source.name, status, new_items=len(new), seen_items=len(parsed.items),
+                      new_item_ids=tuple(i.id for i in new),
                       took_s=time.monotonic() - started, http_status=result.status)
 
 
@@ -208,7 +209,7 @@ class ProcessReport:
     alerts: int = 0
 
 
-def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
+def process_new_items(rt: Runtime, batch: int = 256, item_ids: Sequence[int] | None = None) -> ProcessReport:
     """Classify every unprocessed item, fold incidents and queue the alerts they raise, a batch at a time.
 
     Classifying (the slow part) happens outside any transaction; then one transaction claims the batch's
@@ -216,6 +217,9 @@ def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
     marks them processed. A crash anywhere leaves them unprocessed, and the next run does them again;
     another process working on the same store skips what this one committed.
     """
+    if item_ids is not None:  # a scale-out worker classifies the items one poll stored, not everyone's
+        items = [i for i in (rt.store.get_item(item_id) for item_id in item_ids) if i and i.processed_at is None]
+        return _process_batch(items, rt) if items else ProcessReport()
     totals, after = ProcessReport(), 0
     while items := rt.store.unprocessed_items(limit=batch, after_id=after):
         after = items[-1].id

@@ -93,17 +93,41 @@ def print_report(report: CycleReport) -> None:
 
 
 @cli.command()
+@click.option("--broker", envvar="RIGHTS_MONITOR_BROKER",
+              help="Celery broker URL (redis://... or amqp://...): only schedule and enqueue; workers process.")
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, broker: str | None) -> None:
     """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
     settings = _settings(ctx)
+    broker = broker or settings.broker_url
     try:
-        asyncio.run(_run_forever(settings))
+        asyncio.run(_run_forever(settings, broker))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 
 
-async def _run_forever(settings) -> None:
+@cli.command()
+@click.option("--broker", envvar="RIGHTS_MONITOR_BROKER", help="Celery broker URL (redis://... or amqp://...).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: one per core).")
+@click.pass_context
+def worker(ctx: click.Context, broker: str | None, concurrency: int | None) -> None:
+    """Process what `run --broker` enqueues (poll, classify, deliver); run as many as wanted, anywhere."""
+    import os
+
+    from monitor.scaleout import run_worker
+
+    settings = _settings(ctx)
+    broker = broker or settings.broker_url
+    if not broker:
+        raise click.UsageError("worker needs --broker URL (or RIGHTS_MONITOR_BROKER)")
+    from monitor.wiring import open_store
+
+    open_store(settings).close()  # migrated (and reachable) before any task runs
+    run_worker(settings, broker, concurrency or os.cpu_count() or 1)
+
+
+async def _run_forever(settings, broker: str | None = None) -> None:
     from monitor.scheduler import build_scheduler, stop_gracefully
     from monitor.weekly import scheduled_digest
     from monitor.wiring import build_runtime
@@ -113,9 +137,16 @@ async def _run_forever(settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # systemd and docker stop with SIGTERM
         loop.add_signal_handler(signum, stop.set)
-    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {shown_db(settings.db_url)}; "
+    mode = f"; enqueuing to {shown_db(broker)}" if broker else ""
+    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {shown_db(settings.db_url)}{mode}; "
                "Ctrl-C or SIGTERM stops", err=True)
-    scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
+    if broker:
+        from monitor.scaleout import Enqueuer, build_broker_scheduler, make_app
+
+        app = make_app(broker, settings.broker_queue)
+        scheduler = build_broker_scheduler(rt, Enqueuer(app, rt), send_digest=lambda: scheduled_digest(rt))
+    else:
+        scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
     scheduler.start()
     try:
         await stop.wait()
