@@ -168,4 +168,7 @@ def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None) 
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
         scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    from monitor.scheduler import add_retention_job
+
+    add_retention_job(scheduler, rt)  # a few DELETEs: the scheduler does it itself
     return scheduler

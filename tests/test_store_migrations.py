@@ -46,7 +46,7 @@ def test_empty_database_migrates_to_head_matching_the_tables(backend, tmp_path):
         try:
             with engine.connect() as conn:
                 assert set(inspect(conn).get_table_names()) == TABLES
-                assert MigrationContext.configure(conn).get_current_revision() == "0003_workspace"
+                assert MigrationContext.configure(conn).get_current_revision() == "0005_scaleout"
                 assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         finally:
             engine.dispose()

@@ -95,8 +95,9 @@ def _plain_reference(match: re.Match[str]) -> bool:
 
 
 def _codepoint_ok(name: str) -> bool:
-    value = int(name[2:], 16) if name[1:2] in "xX" else int(name[1:])
-    return 0x20 <= value < 0xD800 or 0xE000 <= value <= 0x10FFFF and value not in range(0x7F, 0xA0)
+    digits, base = (name[2:], 16) if name[1:2] in "xX" else (name[1:], 10)
+    value = int(digits, base)
+    return 0x20 <= value < 0xD800 or (0xE000 <= value <= 0x10FFFF and value not in range(0x7F, 0xA0))
 
 
 def _strip_simple_tags(text: str) -> str:

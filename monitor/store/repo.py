@@ -237,6 +237,23 @@ class Store(WorkspaceQueries):
             result = conn.execute(query).scalar_one_or_none()
         return t.to_classification(result) if result is not None else None
 
+    def prune_items(self, before: datetime, chunk: int = 5000) -> int:
+        """Delete items fetched before `before` that report no incident (their classifications go with them).
+
+        Only processed items go: one waiting for classification is kept whatever its age. Deleted in chunks,
+        each its own short transaction, so polls and folds are never held up for long. Returns how many.
+        """
+        i = t.items.c
+        old = select(i.id).where(i.fetched_at < before, i.incident_id.is_(None), i.processed_at.is_not(None))
+        removed = 0
+        while True:
+            with self._tx() as conn:
+                ids = [item_id for (item_id,) in conn.execute(old.limit(chunk))]
+                if not ids:
+                    return removed
+                conn.execute(t.classifications.delete().where(t.classifications.c.item_id.in_(ids)))
+                removed += conn.execute(t.items.delete().where(i.id.in_(ids))).rowcount
+
     def count_items(self, since: datetime | None = None) -> int:
         """Count the items fetched since `since` (all when None)."""
         query = select(func.count()).select_from(t.items)
