@@ -14,6 +14,7 @@ import multiprocessing
 import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Self
 from html import escape
 
 HOSTS = 50
@@ -28,14 +29,18 @@ def host_of(n: int) -> str:
     return f"127.0.0.{1 + n % HOSTS}"
 
 
-def feed_body(n: int, items: int, now: datetime, extra: int = 0) -> bytes:
-    """RSS 2.0 for feed `n`: `items` ordinary stories (HTML summaries), plus `extra` incident reports on top."""
+def feed_body(n: int, items: int, now: datetime, extra: int = 0, lang_attr: bool = False) -> bytes:
+    """RSS 2.0 for feed `n`: `items` ordinary stories (HTML summaries), plus `extra` incident reports on top.
+
+    `lang_attr` adds `xml:lang` to the channel: the same feed, which the monitor's RSS fast path declines.
+    """
     entries = [_entry(n, k, now - timedelta(hours=k + 1), *_story(n, k)) for k in range(items)]
     for k in range(extra):
         title, summary = INCIDENT
         entries.insert(0, _entry(n, 10_000 + k, now, f"{title} ({n}-{k})", summary))
+    channel = '<channel xml:lang="en">' if lang_attr else "<channel>"
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">{channel}'
         f"<title>Outlet {n}</title><link>https://outlet{n}.example.org/</link>"
         f"<description>Telecom news {n}</description><language>en</language>{''.join(entries)}"
         "</channel></rss>"
@@ -68,11 +73,13 @@ def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
 
     now = datetime.now(UTC)
     bodies = {n: feed_body(n, items, now) for n in range(feeds)}
+    bodies.update({-1 - n: feed_body(n, items, now, lang_attr=True) for n in range(feeds)})
     etags = {n: _etag(b) for n, b in bodies.items()}
     served = {"requests": 0, "changed_at": {}}
 
     async def feed(request: web.Request) -> web.Response:
         n = int(request.match_info["n"])
+        n = n if request.match_info["kind"] == "f" else -1 - n
         served["requests"] += 1
         if n not in bodies:
             return web.Response(status=404)
@@ -94,7 +101,7 @@ def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
 
     async def main() -> None:
         app = web.Application()
-        app.router.add_get("/f/{n}.xml", feed)
+        app.router.add_get("/{kind:[fg]}/{n:[0-9]+}.xml", feed)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         for h in range(HOSTS):
@@ -113,8 +120,10 @@ class FeedFarm:
         self.feeds, self.items = feeds, items
         self.port = _free_port()
         self.urls = [f"http://{host_of(n)}:{self.port}/f/{n}.xml" for n in range(feeds)]
+        # the same feeds with xml:lang on the channel: the monitor parses them with feedparser
+        self.lang_urls = [u.replace("/f/", "/g/") for u in self.urls]
 
-    def __enter__(self) -> FeedFarm:
+    def __enter__(self) -> Self:
         ctx = multiprocessing.get_context("spawn")
         self._ready = ctx.Event()
         self._commands, theirs = ctx.Pipe()
