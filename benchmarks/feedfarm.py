@@ -14,8 +14,8 @@ import multiprocessing
 import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from typing import Self
 from html import escape
+from typing import Self
 
 HOSTS = 50
 TOPICS = ("broadband coverage", "spectrum auction", "quarterly earnings", "data centre opening",

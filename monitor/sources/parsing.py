@@ -13,14 +13,17 @@ The dedup keys (canonical URL, content hash) are computed in the worker too.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from monitor.dedup import canonical_url, content_hash
 from monitor.types import FetchResult, RawItem, SourceConfig
 
+log = logging.getLogger(__name__)
 PRELOAD = ["monitor.sources", "feedparser", "bs4", "monitor.dedup"]
 
 
@@ -63,7 +66,15 @@ class ParsePool:
         """Parse `result` for `source` (raises SourceError as the parser does)."""
         if self.workers < 1:
             return parse_document(source, result)
-        return await asyncio.get_running_loop().run_in_executor(self._pool(), parse_document, source, result)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), parse_document, source, result)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            # A worker died, or processes cannot start here (a script without a __main__ guard): parse
+            # inline from now on rather than fail every source.
+            log.warning("parse workers unavailable (%s); parsing in this process", exc)
+            self.close()
+            self.workers = 0
+            return parse_document(source, result)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -75,5 +86,5 @@ class ParsePool:
     def close(self) -> None:
         """Stop the worker processes."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+            executor, self._executor = self._executor, None
+            executor.shutdown(wait=True, cancel_futures=True)

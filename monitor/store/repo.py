@@ -100,9 +100,16 @@ class Store(WorkspaceQueries):
 
     def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], key: str) -> None:
         """Insert `row`, or update the row that has the same `key`."""
-        stmt = self._insert(table).values(**row)
-        changes = {name: value for name, value in row.items() if name != key}
-        conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=changes))
+        conn.execute(self._upsert_statement(table, tuple(row), key), row)
+
+    def _upsert_statement(self, table: Table, names: tuple[str, ...], key: str) -> Any:
+        """Return (once per table and columns) the INSERT ... ON CONFLICT DO UPDATE taking its values as parameters."""
+        cache = self.__dict__.setdefault("_upserts", {})
+        if (table.name, names, key) not in cache:
+            stmt = self._insert(table)
+            changes = {name: stmt.excluded[name] for name in names if name != key}
+            cache[table.name, names, key] = stmt.on_conflict_do_update(index_elements=[key], set_=changes)
+        return cache[table.name, names, key]
 
     # ------------------------------------------------------------------ sources and health
 

@@ -336,8 +336,8 @@ def to_source(config: Mapping[str, Any]) -> SourceConfig:
 
 
 def health_row(health: SourceHealth) -> dict[str, Any]:
-    """Return the source_health row of a SourceHealth."""
-    return asdict(health)
+    """Return the source_health row of a SourceHealth (flat fields: no deep copy needed)."""
+    return {f.name: getattr(health, f.name) for f in fields(health)}
 
 
 def to_health(row: Row[Any]) -> SourceHealth:
