@@ -29,14 +29,15 @@ def host_of(n: int) -> str:
     return f"127.0.0.{1 + n % HOSTS}"
 
 
-def feed_body(n: int, items: int, now: datetime, extra: int = 0, lang_attr: bool = False) -> bytes:
+def feed_body(n: int, items: int, now: datetime, extra: int = 0, lang_attr: bool = False,
+              incident: tuple[str, str] = INCIDENT) -> bytes:
     """RSS 2.0 for feed `n`: `items` ordinary stories (HTML summaries), plus `extra` incident reports on top.
 
     `lang_attr` adds `xml:lang` to the channel: the same feed, which the monitor's RSS fast path declines.
     """
     entries = [_entry(n, k, now - timedelta(hours=k + 1), *_story(n, k)) for k in range(items)]
     for k in range(extra):
-        title, summary = INCIDENT
+        title, summary = incident
         entries.insert(0, _entry(n, 10_000 + k, now, f"{title} ({n}-{k})", summary))
     channel = '<channel xml:lang="en">' if lang_attr else "<channel>"
     return (
@@ -94,8 +95,8 @@ def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
             command = await loop.run_in_executor(None, commands.recv)
             if command is None:
                 return
-            n, extra = command
-            bodies[n] = feed_body(n, items, now, extra=extra)
+            n, extra, incident = command
+            bodies[n] = feed_body(n, items, now, extra=extra, incident=incident)
             etags[n] = _etag(bodies[n])
             commands.send("ok")
 
@@ -134,9 +135,9 @@ class FeedFarm:
             raise RuntimeError("feed farm did not start")
         return self
 
-    def change(self, n: int, extra: int = 1) -> None:
-        """Give feed `n` `extra` new incident reports (a new body and ETag)."""
-        self._commands.send((n, extra))
+    def change(self, n: int, extra: int = 1, incident: tuple[str, str] = INCIDENT) -> None:
+        """Give feed `n` `extra` new reports of `incident` (title, summary): a new body and ETag."""
+        self._commands.send((n, extra, incident))
         self._commands.recv()
 
     def __exit__(self, *exc) -> None:
