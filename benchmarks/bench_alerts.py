@@ -33,9 +33,10 @@ COUNTRIES = ["Nigeria", "Ethiopia", "Kenya", "Uganda", "Iraq", "Pakistan", "Sene
 
 
 def report(n: int, country: str) -> tuple[str, str]:
-    return (f"{country} orders a nationwide shutdown of mobile internet, trial {n}",
-            f"Authorities in {country} ordered operators to cut mobile data nationwide; NetBlocks measurements "
-            f"confirm the internet shutdown, rights groups said.")
+    title = f"{country} orders a nationwide shutdown of mobile internet, trial {n}"
+    summary = (f"Authorities in {country} ordered operators to cut mobile data nationwide; NetBlocks measurements "
+               "confirm the internet shutdown, rights groups said.")
+    return title, summary
 
 
 async def trials(farm: FeedFarm, slack: SlackServer, folder: Path, count: int, classifier: str | None) -> list:
@@ -92,7 +93,7 @@ def main() -> None:
         return
     after_poll = sorted(r[0] for r in got)
     whole = sorted(r[1] for r in got)
-    p95 = lambda xs: xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]  # noqa: E731
+    p95 = lambda xs: xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
     print(f"{len(got)}/{len(results)} alerts posted; after the poll: p50 {statistics.median(after_poll) * 1000:.0f} ms, "
           f"p95 {p95(after_poll) * 1000:.0f} ms; poll + fold + send: p50 {statistics.median(whole) * 1000:.0f} ms, "
           f"p95 {p95(whole) * 1000:.0f} ms")
