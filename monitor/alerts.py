@@ -254,6 +254,15 @@ def _company_rule(sub: Subscription, incident: Incident, watchlist: CompanyDirec
     return None
 
 
+def matched_company(sub: Subscription, incident: Incident, watchlist: CompanyDirectory) -> str | None:
+    """Return the incident's company that a subscription follows (itself or through a group), else None."""
+    wanted = wanted_companies(sub, watchlist)
+    if wanted is None:
+        return None  # every company: none is more the reader's than another
+    tracked = incident.companies + incident.inferred_companies
+    return next((c for c in tracked if any(m.casefold() in wanted for m in company_family(watchlist, c))), None)
+
+
 def _company_why(rule: str, company: str, member: str, inferred: bool) -> str:
     how = [] if member.casefold() == company.casefold() else [f"via {company}"]
     how += ["inferred operator"] if inferred else []

@@ -59,12 +59,27 @@ class MonitorGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, settings_path: str | None, sources: str | None, db: str | None, verbose: int) -> None:
     """rights-monitor: human-rights incidents involving ICT companies, from the news to the people who act."""
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(verbose)
     from monitor.hygiene import install_log_hygiene
 
     install_log_hygiene()  # no control character from a feed, and no secret, reaches a log line
     ctx.obj = Options(settings_path, sources, db)
+
+
+OWN_LOGGERS = ("monitor", "classifiers", "notifiers")
+
+
+def configure_logging(verbose: int) -> None:
+    """Warnings by default; -v adds what the monitor does, in its own words; -vv debugs every library too."""
+    if verbose >= 2:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s",
+                        datefmt="%H:%M:%S")
+    if verbose == 1:  # libraries (alembic, httpx, apscheduler) stay at warnings
+        for name in OWN_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
 
 
 def main() -> None:

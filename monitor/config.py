@@ -134,21 +134,53 @@ def load_settings(
     sources: str | Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Read settings once: option > environment > settings file > default."""
+    """Read settings once: option > environment > settings file > default; raise the first error."""
+    settings, errors = check_settings(settings_path, db=db, sources=sources, env=env)
+    if errors:
+        raise errors[0]
+    return settings
+
+
+def check_settings(
+    settings_path: str | Path | None = None,
+    *,
+    db: str | None = None,
+    sources: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Settings, list[ConfigError]]:
+    """Read settings as `load_settings` does, but collect every error (a bad value keeps its default)."""
     env = os.environ if env is None else env
     settings_path = settings_path or env.get("RIGHTS_MONITOR_SETTINGS")
     flat: dict[str, Any] = {}
+    origins: dict[str, str] = {}  # where each value came from, for the error that names it
+    errors: list[ConfigError] = []
     if settings_path:
-        flat.update(_read_settings_file(Path(settings_path), env))
+        try:
+            flat.update(_read_settings_file(Path(settings_path), env))
+        except ConfigError as exc:
+            errors.append(exc)
     for var, key in ENV.items():
         if env.get(var):
-            flat[key] = env[var]
+            flat[key], origins[key] = env[var], f"${var}"
     if db:
-        flat["db_url"] = db
+        flat["db_url"], origins["db_url"] = db, "--db"
     if sources:
-        flat["sources_path"] = str(sources)
-    settings = _build(Settings, flat, "", str(settings_path or "environment"))
-    return _finish(settings, str(settings_path or ""))
+        flat["sources_path"], origins["sources_path"] = str(sources), "--sources"
+    file = str(settings_path or "environment")
+    settings = _build(Settings, flat, "", _Where(file, origins, errors))
+    return _finish(settings, _Where(file, origins, errors)), errors
+
+
+@dataclass
+class _Where:
+    """Where settings came from, and the errors found so far (collected, not raised)."""
+
+    file: str
+    origins: Mapping[str, str]
+    errors: list[ConfigError]
+
+    def error(self, message: str, path: str) -> None:
+        self.errors.append(ConfigError(message, path=path, file=self.origins.get(path.split("[")[0], self.file)))
 
 
 def read_text(path: Path, named: bool = True) -> str:
@@ -191,20 +223,30 @@ def _resolve_secret(key: str, value: Any, path: str, env: Mapping[str, str], fil
     return value
 
 
-def _build(cls: type, flat: Mapping[str, Any], prefix: str, file: str) -> Any:
+def _build(cls: type, flat: Mapping[str, Any], prefix: str, where: _Where) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key in flat:
         if key.startswith(prefix) and key[len(prefix):].split(".")[0] not in known:
-            raise ConfigError("unknown setting", path=key, file=file)
+            where.error(f"unknown setting{_suggest(key[len(prefix):].split('.')[0], known)}", key)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         path, hint = prefix + f.name, hints[f.name]
         if dataclasses.is_dataclass(hint):
-            values[f.name] = _build(hint, flat, path + ".", file)
+            values[f.name] = _build(hint, flat, path + ".", where)
         elif path in flat:
-            values[f.name] = _coerce(flat[path], hint, path, file)
+            try:
+                values[f.name] = _coerce(flat[path], hint, path, "")
+            except ConfigError as exc:
+                where.error(str(exc).split(": ", 1)[1], path)
     return cls(**values)
+
+
+def _suggest(word: str, known: typing.Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
 
 
 def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
@@ -225,17 +267,39 @@ def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
         raise ConfigError(f"expected {getattr(target, '__name__', target)}: {exc}", path=path, file=file) from exc
 
 
-def _finish(settings: Settings, file: str = "") -> Settings:
-    """Check every limit, then derive what depends on other settings (SMTP TLS default by port)."""
+def _finish(settings: Settings, where: _Where) -> Settings:
+    """Check every limit and choice, then derive what depends on other settings (SMTP TLS default by port)."""
     for path, value, low, high in limits(settings):
         if not low <= value <= high:
             bounds = f"at least {low:g}" if high == float("inf") else f"between {low:g} and {high:g}"
-            raise ConfigError(f"must be {bounds}, not {value!r}", path=path, file=file)
-    if settings.digest.weekday.strip().lower()[:3] not in WEEKDAYS:
-        raise ConfigError(f"unknown weekday {settings.digest.weekday!r} ({', '.join(WEEKDAYS)})",
-                          path="digest.weekday", file=file)
+            where.error(f"must be {bounds}, not {value!r}", path)
+    for path, message in choice_problems(settings):
+        where.error(message, path)
     smtp = settings.smtp
-    return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=resolve_smtp_tls(smtp.tls, smtp.port)))
+    try:
+        tls = resolve_smtp_tls(smtp.tls, smtp.port)
+    except ConfigError as exc:
+        where.error(str(exc).split(": ", 1)[1], "smtp.tls")
+        tls = resolve_smtp_tls("", smtp.port)
+    return dataclasses.replace(settings, smtp=dataclasses.replace(smtp, tls=tls))
+
+
+STORE_BACKENDS = ("sqlite", "postgresql", "postgres")
+
+
+def choice_problems(s: Settings) -> list[tuple[str, str]]:
+    """(path, message) for every setting outside its choices: weekday, store URL scheme, digest recipients."""
+    problems = []
+    if s.digest.weekday.strip().lower()[:3] not in WEEKDAYS:
+        problems.append(("digest.weekday", f"unknown weekday {s.digest.weekday!r} ({', '.join(WEEKDAYS)})"))
+    scheme = s.db_url.partition("://")[0].lower() if "://" in s.db_url else ""
+    if scheme.split("+")[0] not in STORE_BACKENDS:
+        got = s.db_url.partition("://")[0] + "://..." if scheme else "no scheme"
+        problems.append(("db_url", f"not a store URL: expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, got {got}"))
+    for i, address in enumerate(s.digest.recipients):
+        if "@" not in address.strip(" <>") or " " in address.strip():
+            problems.append((f"digest.recipients[{i}]", f"not an email address: {address!r}"))
+    return problems
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

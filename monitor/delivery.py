@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from monitor import failpoints, lease
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.hygiene import register_secrets
+from monitor.hygiene import mask_target, register_secrets
+from monitor.references import unconfigured_reason
 from monitor.store.repo import DROPPED_PREFIX
 from monitor.types import Delivery, Message
 
@@ -37,6 +38,8 @@ class DrainReport:
     failed: int = 0
     dropped: int = 0  # dismissed incidents stay quiet
     reconciled: int = 0  # found already sent after a crash, recorded without sending again
+    postponed: int = 0  # not tried: their channel did not answer earlier in this drain
+    problems: tuple[str, ...] = ()  # one line per failing subscription and channel: why it did not go out
 
 
 def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random.random) -> float:
@@ -47,7 +50,7 @@ def retry_delay_s(attempts: int, retry_after_s: float | None = None, rand=random
 
 def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: datetime, *,
                  include_backoff: bool = False, sender: str | None = None, limit: int = 500,
-                 public_url: str | None = None, holder: str | None = None) -> DrainReport:
+                 holder: str | None = None, public_url: str | None = None) -> DrainReport:
     """Send every delivery that is due; return what happened.
 
     With `public_url` (the workspace's address), emails carry a signed one-click unsubscribe URL.
@@ -56,28 +59,59 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
     taken = store.release_orphaned_claims(now, lease.holder_gone)
     if taken:
         log.warning("outbox: took over %d deliveries whose lease holder is gone", taken)
-    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0}
+    counts = {"delivered": 0, "retried": 0, "failed": 0, "dropped": 0, "reconciled": 0, "postponed": 0}
+    problems: dict[tuple[str, str], list[int]] = {}
+    unreachable: dict[str, str] = {}  # channel kind -> why: not tried again in this drain
     for delivery in store.due_deliveries(now, include_backoff=include_backoff, limit=limit):
+        if delivery.channel_kind in unreachable:
+            counts["postponed"] += 1
+            key = (delivery.channel_kind, f"not tried: {unreachable[delivery.channel_kind]}; tried at the next drain")
+            problems.setdefault(key, []).append(delivery.id)
+            continue
         if not store.claim_delivery(delivery.id, now, holder=holder):
             continue  # another worker has it
         failpoints.reached("claimed")
-        counts[_deliver_one(delivery, store, notifiers, watchlist, now, sender, public_url)] += 1
+        outcome, reason, error = _deliver_one(delivery, store, notifiers, watchlist, now, sender, public_url)
+        counts[outcome] += 1
+        if outcome in ("retried", "failed"):
+            problems.setdefault((_recipient(delivery, store), f"{outcome}: {reason}"), []).append(delivery.id)
+        if error is not None and error.unreachable:
+            unreachable[delivery.channel_kind] = f"{delivery.channel_kind} did not answer ({error})"
     counts["delivered"] += counts["reconciled"]
-    return DrainReport(**counts)
+    return DrainReport(**counts, problems=tuple(problem_lines(problems)))
+
+
+def _recipient(delivery: Delivery, store: Any) -> str:
+    alert = store.get_alert(delivery.alert_id)
+    subscription = f"subscription {alert.subscription}, " if alert else ""
+    return f"{subscription}{delivery.channel_kind} {mask_target(delivery.target)}"
+
+
+def problem_lines(problems: Mapping[tuple[str, str], list[int]]) -> list[str]:
+    """Say once per recipient and reason which deliveries did not go out, and why."""
+    lines = []
+    for (recipient, reason), ids in problems.items():
+        which = f"delivery {ids[0]}" if len(ids) == 1 else f"{len(ids)} deliveries ({', '.join(map(str, ids[:5]))}" \
+            + (", ...)" if len(ids) > 5 else ")")
+        lines.append(f"{which} to {recipient}: {reason}")
+    return lines
 
 
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
-                 now: datetime, sender: str | None, public_url: str | None = None) -> str:
+                 now: datetime, sender: str | None,
+                 public_url: str | None = None) -> tuple[str, str, DeliveryError | None]:
     alert = store.get_alert(delivery.alert_id)
     incident = store.get_incident(alert.incident_id) if alert else None
     if alert is None or incident is None or incident.status == "dismissed":
         store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
-        return "dropped"
+        return "dropped", "", None
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
-        why = NotConfigured(f"no {delivery.channel_kind} notifier configured")
-        store.mark_retry(delivery.id, str(why), now + timedelta(seconds=UNCONFIGURED_RETRY_S))
-        return "retried"
+        why = NotConfigured(unconfigured_reason(delivery.channel_kind))
+        retry_at = now + timedelta(seconds=UNCONFIGURED_RETRY_S)
+        store.mark_retry(delivery.id, str(why), retry_at)
+        log.warning("delivery %s: %s", delivery.id, why)
+        return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`", None
     if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
         register_secrets([delivery.target])
     message = build_message(store, incident, alert, delivery, watchlist, sender, public_url)
@@ -89,7 +123,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         if found is not None:
             store.mark_delivered(delivery.id, now, found.external_ref)
             log.warning("delivery %s was sent before a crash; recorded, not sent again", delivery.id)
-            return "reconciled"
+            return "reconciled", "", None
     return _send(notifier, message, delivery, store, now)
 
 
@@ -111,27 +145,32 @@ def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
         return None
 
 
-def _send(notifier: Any, message: Message, delivery: Delivery, store: Any, now: datetime) -> str:
+def _send(notifier: Any, message: Message, delivery: Delivery, store: Any,
+          now: datetime) -> tuple[str, str, DeliveryError | None]:
     try:
         receipt = notifier.send(message, delivery.target)
     except DeliveryError as exc:
         if not exc.retryable:
             store.mark_failed(delivery.id, str(exc))
             log.error("delivery %s failed for good: %s", delivery.id, exc)
-            return "failed"
+            return "failed", f"{exc} (requeue with `deliver --retry-failed` once fixed)", exc
         delay = retry_delay_s(delivery.attempts, exc.retry_after_s)
         store.mark_retry(delivery.id, str(exc), now + timedelta(seconds=delay))
         log.warning("delivery %s will be retried in %.0fs: %s", delivery.id, delay, exc)
-        return "retried"
+        return "retried", f"{exc}; tried again at {_at(now + timedelta(seconds=delay))}", exc
     failpoints.reached("sent-not-recorded")
     store.mark_delivered(delivery.id, now, receipt.external_ref)
     failpoints.reached("recorded")
-    return "delivered"
+    return "delivered", "", None
 
 
 def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: Any,
                   sender: str | None, public_url: str | None = None) -> Message:
-    """Assemble what a notifier renders: current incident state, tickers, thread and unsubscribe."""
+    """Assemble what a notifier renders: current incident state (canonical links), tickers, thread, unsubscribe
+    (signed one-click with a workspace URL), and the company the subscriber follows."""
+    from monitor.alerts import matched_company
+    from monitor.readable import shown_incident
+
     tickers = {name: tuple(watchlist.tickers(name)) for name in incident.companies if watchlist}
     thread = store.thread_ref(incident.id, delivery.channel_kind, delivery.target) if alert.kind == "update" else None
     link = unsubscribe_link(alert.subscription, delivery.target, sender)
@@ -139,7 +178,10 @@ def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: An
         from monitor.signing import unsubscribe_url
 
         link = unsubscribe_url(public_url, store.app_secret("unsubscribe"), alert.subscription, delivery.target)
-    return Message(incident=incident, alert=alert, company_tickers=tickers, thread_ref=thread, unsubscribe=link)
+    subscription = store.get_subscription(alert.subscription)
+    matched = matched_company(subscription, incident, watchlist) if subscription and watchlist else None
+    return Message(incident=shown_incident(incident), alert=alert, company_tickers=tickers, thread_ref=thread,
+                   unsubscribe=link, matched_company=matched)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:

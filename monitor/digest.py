@@ -217,6 +217,21 @@ def render_html(d: Digest, chart_src: str | None = None) -> str:
     return strip_controls(template.render(d=d, chart_src=chart_src or DigestFiles(d.week).chart))
 
 
+def render_text(d: Digest) -> str:
+    """Render the digest as plain text (the email's text part): no markup, no escapes."""
+    return strip_controls(_environment(autoescape=False).get_template("digest.txt.j2").render(d=d))
+
+
+def for_reader(d: Digest, followed: Iterable[str]) -> Digest:
+    """Put the sections of the companies a reader follows first (named in `d.reader_companies`)."""
+    import dataclasses
+
+    mine = {name.casefold() for name in followed}
+    first = [s for s in d.companies if s.company.casefold() in mine]
+    rest = [s for s in d.companies if s.company.casefold() not in mine]
+    return dataclasses.replace(d, companies=tuple(first + rest), reader_companies=tuple(s.company for s in first))
+
+
 def render_markdown(d: Digest) -> str:
     """Render the digest as Markdown, with feed text escaped."""
     return strip_controls(_environment(autoescape=False).get_template("digest.md.j2").render(d=d))
@@ -233,7 +248,10 @@ def _environment(autoescape: bool) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=escape_markdown, safe_url=safe_url, signed=signed, when=when)
+    from monitor.countries import country_list, country_name
+
+    env.filters.update(md=escape_markdown, safe_url=safe_url, signed=signed, when=when, line=clean_line,
+                       country_name=country_name, country_names=country_list)
     return env
 
 
@@ -302,13 +320,13 @@ def guard_cell(cell: str) -> str:
 
 
 def daily_counts(d: Digest) -> dict[str, list[int]]:
-    """Count incidents per label per day of the week, by the day each was first seen."""
+    """Count new incidents per day of the week by their main (first) label: each incident once."""
     counts = {label: [0] * 7 for label in LABELS}
     for incident in d.incidents:
         day = (incident.first_seen - d.start).days
-        for label in incident.labels:
-            if 0 <= day < 7 and label in counts:
-                counts[label][day] += 1
+        label = next((lab for lab in incident.labels if lab in counts), None)
+        if 0 <= day < 7 and label:
+            counts[label][day] += 1
     return counts
 
 
@@ -317,8 +335,10 @@ def render_chart(d: Digest) -> bytes:
     from monitor.chart import stacked_bars
 
     days = [(d.start + timedelta(days=n)).strftime("%a %d") for n in range(7)]
-    series = {label.replace("_", " "): counts for label, counts in daily_counts(d).items()}
-    return stacked_bars(f"New incidents per day, {d.week}", days, series)
+    counts = daily_counts(d)
+    series = {label.replace("_", " "): values for label, values in counts.items()}
+    total = sum(sum(values) for values in counts.values())
+    return stacked_bars(f"{total} new incidents per day by main label, {d.week}", days, series)
 
 
 # --------------------------------------------------------------------------- writing

@@ -53,9 +53,15 @@ class StoreError(MonitorError):
 
 
 class DeliveryError(MonitorError):
-    """A notifier failed to deliver; retryable errors go back to the outbox with backoff."""
+    """A notifier failed to deliver; retryable errors go back to the outbox with backoff.
 
-    def __init__(self, message: str, retryable: bool = True, retry_after_s: float | None = None) -> None:
+    `unreachable` says the service itself did not answer (refused, timed out): the outbox then stops
+    trying that channel for the rest of the drain, so a hung server costs one timeout, not one per message.
+    """
+
+    def __init__(self, message: str, retryable: bool = True, retry_after_s: float | None = None,
+                 unreachable: bool = False) -> None:
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.unreachable = unreachable
         super().__init__(message)

@@ -57,6 +57,7 @@ class Runtime:
     parser: Any = None  # monitor.sources.parsing.ParsePool; None parses inline
     _classifier: Any = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    activity: Any = None  # a monitor.activity.Activity that `run` reports from; None for one-off commands
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""
@@ -86,7 +87,8 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         result, parsed = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
-        log.warning("source %s failed: %s", source.name, clean_line(str(exc)))
+        # said once per minute by `run`'s summary (and per poll at -v); a warning each would flood an offline start
+        log.debug("source %s failed: %s", source.name, clean_line(str(exc)))
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
     with rt.store.transaction():  # the items and the validators that say "seen" commit together
@@ -207,6 +209,8 @@ class ProcessReport:
     classified: int = 0
     incidents: int = 0
     alerts: int = 0
+    held: int = 0  # alerts whose deliveries wait out quiet hours
+    to_digest: int = 0  # alerts routed to the digest (digest mode, or over a daily cap)
 
 
 def process_new_items(rt: Runtime, batch: int = 256, item_ids: Sequence[int] | None = None) -> ProcessReport:
@@ -243,11 +247,13 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
             if cls.labels:
                 incident = _fold_into_incident(by_id[item_id], cls, rt)
                 touched[incident.id] = incident
-        alert_count = sum(_queue_alerts(incident, rt) for incident in touched.values())
+        queued = [decision for incident in touched.values() for decision in _queue_alerts(incident, rt)]
         rt.store.mark_processed(claimed, rt.clock.now())
         failpoints.reached("before-fold-commit")
     failpoints.reached("after-fold-commit")
-    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=alert_count)
+    held = sum(1 for d in queued if d.route == "instant" and d.delivery_status == "held")
+    return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=len(queued), held=held,
+                         to_digest=sum(1 for d in queued if d.route != "instant"))
 
 
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:
@@ -269,7 +275,7 @@ def _host(item: Item) -> str:
     return host.removeprefix("www.")
 
 
-def _queue_alerts(incident: Incident, rt: Runtime) -> int:
+def _queue_alerts(incident: Incident, rt: Runtime) -> list[Any]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
     from monitor.subscriptions import expand_watchlists
@@ -284,7 +290,7 @@ def _queue_alerts(incident: Incident, rt: Runtime) -> int:
     for decision in decisions:
         rows = _delivery_rows(decision, by_name[decision.alert.subscription])
         rt.store.add_alert(decision.alert, rows, route=decision.route)
-    return len(decisions)
+    return decisions
 
 
 def in_slack_mode(subscriptions: Sequence[Any], slack: Any) -> list[Any]:
@@ -326,4 +332,6 @@ async def run_cycle(rt: Runtime, *, force: bool = True,
             public_url=rt.settings.public_url,
         )
     return CycleReport(tuple(results), time.monotonic() - started, incidents=report.incidents,
-                       alerts=report.alerts, delivered=drained.delivered)
+                       alerts=report.alerts, delivered=drained.delivered, retrying=drained.retried,
+                       delivery_failed=drained.failed, held=report.held, to_digest=report.to_digest,
+                       delivery_problems=drained.problems)

@@ -9,12 +9,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from monitor.activity import heartbeat
 from monitor.pipeline import Runtime, poll_source, process_new_items
 from monitor.types import SourceConfig
 
 log = logging.getLogger(__name__)
+heartbeat_log = logging.getLogger("monitor.activity")  # `-v` shows these lines, in the domain's words
 
 OUTBOX_EVERY_S = 30
+REPORT_EVERY_S = 60
 
 
 def stoppable(job):
@@ -36,9 +39,13 @@ async def poll_job(source: SourceConfig, rt: Runtime) -> None:
 
     Folding runs even when this poll found nothing new: items a crash left unprocessed are finished here.
     """
-    await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
+    result = await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
+    heartbeat_log.info(heartbeat(result))
     async with rt.lock:
         report = await asyncio.to_thread(process_new_items, rt)
+    if rt.activity is not None:
+        rt.activity.add_poll(result)
+        rt.activity.add_processing(report)
     if report.alerts:  # instant alerts go out now, not at the next outbox tick
         await outbox_job(rt)
 
@@ -47,7 +54,9 @@ async def poll_job(source: SourceConfig, rt: Runtime) -> None:
 async def recover_job(rt: Runtime) -> None:
     """At start: finish what a crash interrupted (unprocessed items), then drain the outbox."""
     async with rt.lock:
-        await asyncio.to_thread(process_new_items, rt)
+        report = await asyncio.to_thread(process_new_items, rt)
+    if rt.activity is not None:
+        rt.activity.add_processing(report)
     await outbox_job(rt)
 
 
@@ -76,8 +85,34 @@ async def outbox_job(rt: Runtime) -> None:
             drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender,
             public_url=rt.settings.public_url
         )
-    if report.delivered or report.failed:
-        log.info("outbox: %s", report)
+    if rt.activity is not None:
+        rt.activity.add_drain(report)
+    if report.delivered or report.failed or report.retried:
+        heartbeat_log.info("outbox: delivered %d, retrying %d, failed %d", report.delivered, report.retried,
+                           report.failed)
+
+
+@stoppable
+async def report_activity(rt: Runtime, scheduler: Any, emit: Callable[[str], None]) -> None:
+    """The reporting job: one line for what happened since the last one (nothing when idle), and notices."""
+    from monitor.activity import cycle_line, offline_notice
+
+    done = rt.activity.take()
+    if done.idle:
+        return
+    emit(cycle_line(done, rt.clock.now(), next_poll(scheduler)))
+    notice = offline_notice(done)
+    if notice:
+        emit(notice)
+    for problem in done.problems:
+        emit(f"not delivered: {problem}")
+
+
+def next_poll(scheduler: Any) -> tuple[Any, str] | None:
+    """Return when the next source poll is due and which source, from the scheduler's jobs."""
+    due = [(job.next_run_time, job.id.removeprefix("poll:")) for job in scheduler.get_jobs()
+           if job.id.startswith("poll:") and job.next_run_time]
+    return min(due) if due else None
 
 
 @stoppable
@@ -97,8 +132,12 @@ def add_retention_job(scheduler: Any, rt: Runtime) -> None:
                           next_run_time=rt.clock.now() + timedelta(minutes=5), max_instances=1, coalesce=True)
 
 
-def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None):
-    """Schedule every enabled source at its interval with jitter, the outbox drain and the weekly digest."""
+def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
+                    emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S):
+    """Schedule every enabled source at its interval with jitter, the outbox drain and the weekly digest.
+
+    With `emit`, a reporting job says every minute what happened since it last spoke (when anything did).
+    """
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -113,6 +152,9 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None):
     scheduler.add_job(outbox_job, IntervalTrigger(seconds=OUTBOX_EVERY_S), args=[rt], id="outbox",
                       max_instances=1, coalesce=True)
     scheduler.add_job(recover_job, args=[rt], id="recover", next_run_time=rt.clock.now())
+    if emit is not None and rt.activity is not None:
+        scheduler.add_job(report_activity, IntervalTrigger(seconds=report_every_s), args=[rt, scheduler, emit],
+                          id="report", max_instances=1, coalesce=True)
     if send_digest is not None:
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")

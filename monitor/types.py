@@ -363,6 +363,7 @@ class Message:
     thread_ref: str | None = None  # e.g. Slack ts of the first message, for replies
     unsubscribe: str | None = None  # mailto: or URL
     key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
+    matched_company: str | None = None  # the company the subscriber follows, for the email subject
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,11 @@ class CycleReport:
     incidents: int = 0
     alerts: int = 0
     delivered: int = 0
+    retrying: int = 0  # deliveries that failed this time and wait for another try
+    delivery_failed: int = 0  # deliveries that failed for good
+    held: int = 0  # alerts held for quiet hours
+    to_digest: int = 0  # alerts routed to the digest (digest mode or over a daily cap)
+    delivery_problems: tuple[str, ...] = ()  # why deliveries did not go out, one line per recipient and reason
 
     def to_json(self) -> dict[str, Any]:
         count = lambda status: sum(1 for r in self.results if r.status == status)
@@ -417,6 +423,11 @@ class CycleReport:
             "incidents": self.incidents,
             "alerts": self.alerts,
             "delivered": self.delivered,
+            "retrying": self.retrying,
+            "delivery_failed": self.delivery_failed,
+            "held": self.held,
+            "to_digest": self.to_digest,
+            "delivery_problems": list(self.delivery_problems),
             "took_s": round(self.took_s, 3),
         }
 
@@ -485,3 +496,5 @@ class Digest:
     missing_countries: tuple[str, ...] = ()  # covered by sources, no items this week
     missing_langs: tuple[str, ...] = ()
     items_total: int = 0
+    reader_companies: tuple[str, ...] = ()  # the companies the reader follows: their sections come first
+    to_date: bool = False  # the current week, up to generated_at

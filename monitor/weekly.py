@@ -16,6 +16,7 @@ class DigestRun:
     week: str
     paths: tuple[Path, ...]
     recipients: tuple[str, ...] = ()
+    incidents: int = 0
 
 
 def previous_week(now: datetime) -> str:
@@ -24,29 +25,48 @@ def previous_week(now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def current_week(now: datetime) -> str:
+    """The ISO week `now` falls in (plain `digest`: this week so far)."""
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def make_digest(store: Any, sources: Any, week: str, now: datetime):
-    """Build the digest of one ISO week from the store."""
+    """Build the digest of one ISO week from the store, with the links a person should see."""
+    import dataclasses
+
     from monitor.digest import build_digest, iso_week_bounds
+    from monitor.readable import shown_incident
 
     start, end = iso_week_bounds(week)
-    return build_digest(
+    digest = build_digest(
         week,
-        store.incidents_between(start, end),
+        [shown_incident(i) for i in store.incidents_between(start, end)],
         store.incidents_between(start - timedelta(days=7), start),
         store.list_health(),
         sources,
         store.item_stats(start, end),
         now,
     )
+    return dataclasses.replace(digest, to_date=start <= now < end)
 
 
 def digest_recipients(store: Any, settings: Any) -> tuple[str, ...]:
     """Analysts named in settings plus every email subscription in digest mode."""
-    addresses = list(settings.digest.recipients)
-    for sub in store.list_subscriptions():
-        if sub.mode == "digest" and sub.channel.kind == "email":
-            addresses += sub.channel.targets
-    return tuple(dict.fromkeys(addresses))
+    return tuple(address for addresses, _ in digest_readers(store, settings) for address in addresses)
+
+
+def digest_readers(store: Any, settings: Any) -> list[tuple[tuple[str, ...], Any]]:
+    """Group digest recipients by what they follow: (addresses, subscription or None for the analysts)."""
+    seen: set[str] = set()
+    readers = []
+    for sub in [None, *(s for s in store.list_subscriptions() if s.mode == "digest" and s.channel.kind == "email")]:
+        addresses = settings.digest.recipients if sub is None else sub.channel.targets
+        fresh = tuple(a for a in dict.fromkeys(addresses) if a not in seen)
+        seen.update(fresh)
+        if fresh:
+            readers.append((fresh, sub))
+    return readers
 
 
 def write_and_send(store: Any, settings: Any, sources: Any, week: str, now: datetime, *,
@@ -56,19 +76,37 @@ def write_and_send(store: Any, settings: Any, sources: Any, week: str, now: date
 
     digest = make_digest(store, sources, week, now)
     paths = tuple(write_digest(digest, out_dir))
-    recipients = digest_recipients(store, settings) if send else ()
-    if recipients:
-        email_digest(digest, settings, recipients)
-    return DigestRun(week, paths, recipients)
+    readers = digest_readers(store, settings) if send else []
+    if readers:
+        from monitor.wiring import load_watchlist
+
+        watchlist = load_watchlist(settings)
+        for addresses, sub in readers:
+            email_digest(reader_digest(digest, sub, watchlist), settings, addresses)
+    return DigestRun(week, paths, tuple(a for addresses, _ in readers for a in addresses), len(digest.incidents))
+
+
+def reader_digest(digest: Any, sub: Any, watchlist: Any):
+    """The digest as one subscriber reads it: the companies they follow first."""
+    from monitor.alerts import company_family, wanted_companies
+    from monitor.digest import for_reader
+
+    wanted = wanted_companies(sub, watchlist) if sub is not None else None
+    if not wanted:
+        return digest
+    followed = [s.company for s in digest.companies
+                if any(m.casefold() in wanted for m in company_family(watchlist, s.company))]
+    return for_reader(digest, followed)
 
 
 def email_digest(digest: Any, settings: Any, recipients: tuple[str, ...]) -> None:
-    from monitor.digest import render_chart, render_html, render_markdown
+    from monitor.digest import render_chart, render_html, render_text
     from notifiers.mail import send_digest
 
-    subject = f"rights-monitor weekly digest {digest.week}"
+    mine = f" ({', '.join(digest.reader_companies[:3])})" if digest.reader_companies else ""
+    subject = f"rights-monitor weekly digest {digest.week}{' so far' if digest.to_date else ''}{mine}"
     send_digest(settings.smtp, recipients, subject, render_html(digest, chart_src="cid:chart"),
-                render_markdown(digest), render_chart(digest))
+                render_text(digest), render_chart(digest))
 
 
 def scheduled_digest(rt: Any) -> None:

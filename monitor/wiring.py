@@ -15,11 +15,42 @@ log = logging.getLogger(__name__)
 CONSOLE_SUBSCRIPTION = "console"
 
 
-def open_store(settings: Settings):
-    """Open (and migrate) the store named by the settings."""
+def open_store(settings: Settings, *, create: bool = False):
+    """Open (and migrate) the store named by the settings.
+
+    A SQLite file in a folder that does not exist is most likely a mistyped path: only commands that
+    create a store (`create=True`: run, poll, demo) make the folder; the default store's folder is
+    always made, so a fresh clone works.
+    """
     from monitor.store import Store
 
+    missing = missing_store_folder(settings)
+    if missing is not None and not create:
+        from monitor.errors import StoreError
+
+        raise StoreError(f"no store at {missing[0]}: folder {missing[1]} does not exist (a mistyped --db or "
+                         f"RIGHTS_MONITOR_DB?); `rights-monitor poll --once` or `run` create a new store")
     return Store.open(settings.db_url)
+
+
+def missing_store_folder(settings: Settings) -> tuple[Path, Path] | None:
+    """Return (file, folder) when the SQLite store's folder does not exist and is not the default's, else None."""
+    from monitor.store.migrate import sqlite_file
+
+    path = sqlite_file(settings.db_url)
+    if path is None or path.parent.exists() or settings.db_url == Settings().db_url:
+        return None
+    return path, path.parent
+
+
+def new_store_notice(settings: Settings) -> str | None:
+    """Return a line announcing that this run creates a new SQLite store, or None when it exists (or is not SQLite)."""
+    from monitor.store.migrate import sqlite_file
+
+    path = sqlite_file(settings.db_url)
+    if path is None or path.exists():
+        return None
+    return f"creating a new store at {path}"
 
 
 def load_sources(settings: Settings):
@@ -58,7 +89,7 @@ def build_runtime(
     from monitor.sources.fetch import Fetcher, make_client
     from notifiers import build_notifiers
 
-    store = store or open_store(settings)
+    store = store or open_store(settings, create=True)
     watchlist = load_watchlist(settings)
     if sources is None:
         from monitor.sources.catalog import apply_source_changes
@@ -85,20 +116,30 @@ def parse_pool(settings: Settings, source_count: int):
     return ParsePool(workers if source_count >= fetch.parallel_from else 0)
 
 
-def seed_subscriptions(store: Any, settings: Settings) -> None:
-    """Load subscriptions.yaml into the store; with none at all, print every alert on the console."""
+def seed_subscriptions(store: Any, settings: Settings) -> dict[str, list[str]]:
+    """Create the seed file's subscriptions that do not exist yet; with none at all, print alerts on the console.
+
+    The store owns subscriptions: a seed never overwrites one (edit it with `subscribe`) and never brings
+    back one removed with `unsubscribe`. Returns the names by outcome: created, exists, removed.
+    """
     from monitor.subscriptions import load_subscriptions
 
+    outcomes: dict[str, list[str]] = {"created": [], "exists": [], "removed": []}
     if settings.subscriptions_path:
         for sub in load_subscriptions(Path(settings.subscriptions_path)):
-            store.upsert_subscription(sub)
-    if not store.list_subscriptions():
+            outcomes[store.seed_subscription(sub)].append(sub.name)
+    if outcomes["created"]:
+        log.info("subscriptions created from %s: %s", settings.subscriptions_path, ", ".join(outcomes["created"]))
+    if outcomes["removed"]:
+        log.info("not re-created (removed with unsubscribe): %s", ", ".join(outcomes["removed"]))
+    if not store.list_subscriptions() and CONSOLE_SUBSCRIPTION not in store.removed_subscription_names():
         store.upsert_subscription(console_subscription())
     from monitor.hygiene import register_secrets
 
     # a webhook URL is a credential: logs (slack_sdk's debug log included) show only its host
     register_secrets(t for s in store.list_subscriptions() if s.channel.kind == "slack_webhook"
                      for t in s.channel.targets)
+    return outcomes
 
 
 def console_subscription():

@@ -129,7 +129,9 @@ def smtp_error(exc: Exception, where: str) -> DeliveryError:
         return DeliveryError(f"{where}: server lacks a required extension: {exc}", retryable=False)
     if isinstance(exc, ssl.SSLError):  # a certificate or protocol mismatch is configuration, not luck
         return DeliveryError(f"{where}: TLS failed: {exc}", retryable=False)
-    return DeliveryError(f"{where}: {type(exc).__name__}: {exc}", retryable=True)
+    unreachable = isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)  # refused, timed out
+    unreachable = unreachable or isinstance(exc, smtplib.SMTPServerDisconnected)
+    return DeliveryError(f"{where}: {type(exc).__name__}: {exc}", retryable=True, unreachable=unreachable)
 
 
 def _smtp_text(raw: bytes | str) -> str:

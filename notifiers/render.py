@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.countries import country_name
 from monitor.types import Message, Severity
 
 # Slack's documented Block Kit limits.
@@ -104,6 +105,8 @@ class AlertFacts:
     title: str
     url: str | None
     companies: str
+    matched: str  # the company the subscriber follows, when one is
+
     inferred: str
     countries: str
     sources: str
@@ -124,8 +127,9 @@ def alert_facts(message: Message) -> AlertFacts:
         title=clip(one_line(incident.title) or "(untitled)", TITLE_MAX),
         url=safe_url(incident.url),
         companies=_company_list(incident.companies, message),
+        matched=one_line(message.matched_company or ""),
         inferred=_company_list(incident.inferred_companies, message),
-        countries=", ".join(one_line(c) for c in incident.countries),
+        countries=", ".join(one_line(country_name(c)) for c in incident.countries),
         sources=_sources_line(incident.source_count, incident.item_count),
         evidence=clip(one_line(incident.evidence[0].text), QUOTE_MAX) if incident.evidence else "",
         why=clip(one_line(alert.why), 1000),
@@ -223,8 +227,8 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def email_subject(facts: AlertFacts) -> str:
-    """Return a one-line subject: severity, labels, first company, title."""
-    company = facts.companies.split(", ")[0] if facts.companies else facts.inferred.split(", ")[0]
+    """Return a one-line subject: severity, labels, the company the subscriber follows (else the first), title."""
+    company = facts.matched or (facts.companies.split(", ")[0] if facts.companies else facts.inferred.split(", ")[0])
     prefix = "[Update] " if facts.kind == "update" else ""
     who = f" \u00b7 {company}" if company else ""
     return clip(f"{prefix}[{facts.severity.upper()}] {facts.labels}{who}: {facts.title}", SUBJECT_MAX)

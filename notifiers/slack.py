@@ -49,7 +49,7 @@ def delivery_error(status: int, error: str, headers: Mapping[str, Any] | None, w
 
 
 def _network_error(exc: Exception, where: str) -> DeliveryError:
-    return DeliveryError(f"{where}: cannot reach Slack: {exc}", retryable=True)
+    return DeliveryError(f"{where}: cannot reach Slack: {exc}", retryable=True, unreachable=True)
 
 
 # --------------------------------------------------------------------------- bot

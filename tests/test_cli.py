@@ -29,7 +29,8 @@ def invoke(args, env, input=None):
 
 def test_check_config_passes_on_the_shipped_files(env):
     result = invoke(["check-config"], {**env, "RIGHTS_MONITOR_SUBSCRIPTIONS": str(ROOT / "subscriptions.example.yaml"),
-                                       "RIGHTS_MONITOR_SETTINGS": str(ROOT / "settings.example.yaml")})
+                                       "RIGHTS_MONITOR_SETTINGS": str(ROOT / "settings.example.yaml"),
+                                       "SLACK_BOT_TOKEN": "xoxb-test", "SMTP_HOST": "127.0.0.1"})
     assert result.exit_code == 0, result.output
     assert "configuration is valid" in result.output
 
@@ -43,6 +44,7 @@ def test_check_config_names_the_yaml_path(tmp_path, env):
 
 
 def test_subscribe_list_unsubscribe(env):
+    env = {**env, "SLACK_BOT_TOKEN": "xoxb-test"}
     result = invoke(["subscribe", "fund-a", "--slack-channel", "C042", "--company", "MTN Group", "--label", "shutdown",
                      "--min-severity", "high", "--quiet-hours", "22:00-07:00", "--timezone", "Africa/Lagos",
                      "--daily-cap", "5"], env)
@@ -77,7 +79,7 @@ def test_incidents_list_show_dismiss(env):
     incident_id = stored_incident(env)
     listing = invoke(["incidents", "list"], env)
     assert listing.exit_code == 0 and "Amhara" in listing.output
-    shown = json.loads(invoke(["incidents", "show", str(incident_id)], env).output)
+    shown = json.loads(invoke(["incidents", "show", str(incident_id), "--json"], env).output)
     assert shown["severity"] == "high" and shown["companies"] == ["Ethio Telecom"]
     assert invoke(["incidents", "dismiss", str(incident_id)], env).exit_code == 0
     assert json.loads(invoke(["incidents", "list", "--json"], env).output)[0]["status"] == "dismissed"

@@ -115,7 +115,7 @@ def test_slack_blocks_carry_every_fact_within_limits():
     for fact in (
         "MTN Nigeria (MTNN)",
         "Airtel Nigeria",
-        "NG",
+        "*Countries*\\nNigeria",  # country names, not codes (issue 11)
         "3 sources (5 reports)",
         "confirmed the shutdown",
     ):

@@ -29,6 +29,7 @@ TABLES = {
     "alerts",
     "deliveries",
     "subscriptions",
+    "removed_subscriptions",
     "users",
     "api_tokens",
     "reviews",

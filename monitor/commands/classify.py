@@ -44,8 +44,12 @@ def eval_cmd(ctx: click.Context, file: str, as_json: bool) -> None:
     from classifiers.jsonl import read_labeled
     from monitor.types import ClassifyInput
 
+    try:  # read the whole file first: a bad line is one message, not a traceback after the model loaded
+        rows = list(read_labeled(file))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{exc} (eval reads one JSON object per line, in the dev_items.jsonl format)") \
+            from None
     classifier, watchlist = _classifier(ctx)
-    rows = list(read_labeled(file))
     inputs = [ClassifyInput(id=str(r["id"]), title=r.get("title", ""), summary=r.get("summary", ""),
                             url=r.get("url") or "", lang=r.get("lang")) for r in rows]
     result = evaluate(rows, classifier.classify_many(inputs), watchlist)

@@ -10,7 +10,7 @@ from monitor.cli import _settings, cli
 
 
 @cli.command()
-@click.option("--week", help="ISO week, e.g. 2026-W47 (default: last week).")
+@click.option("--week", help="ISO week, e.g. 2026-W47 (default: this week so far).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default ./digests).")
 @click.option("--send", is_flag=True, help="Email it to the digest subscribers.")
 @click.pass_context
@@ -18,12 +18,14 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
     """Write the weekly digest as HTML, Markdown and CSV with a trend chart."""
     from monitor.clock import SystemClock
     from monitor.digest import iso_week_bounds
-    from monitor.weekly import previous_week, write_and_send
+    from monitor.weekly import current_week, write_and_send
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
     now = SystemClock().now()
-    week = week or previous_week(now)
+    if week is None:
+        week = current_week(now)
+        click.echo(f"week {week} so far (the current week; --week {_last(now)} for last week)", err=True)
     try:
         iso_week_bounds(week)
     except ValueError as exc:
@@ -34,7 +36,15 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
                              out_dir=Path(out_dir or settings.digest.out_dir), send=send)
     finally:
         store.close()
+    click.echo(f"{run.incidents} incident{'s' if run.incidents != 1 else ''} in {week}"
+               + ("" if run.incidents else " (nothing stored for that week yet: has `run` or `poll --once` run?)"), err=True)
     for path in run.paths:
         click.echo(str(path))
     if send:
         click.echo(f"sent to {len(run.recipients)} recipients" if run.recipients else "no digest recipients")
+
+
+def _last(now) -> str:
+    from monitor.weekly import previous_week
+
+    return previous_week(now)

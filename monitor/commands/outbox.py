@@ -36,7 +36,18 @@ def deliver(ctx: click.Context, retry_all: bool, retry_failed: bool, since) -> N
                               include_backoff=retry_all or retry_failed, sender=settings.smtp.sender,
                               public_url=settings.public_url)
     click.echo(f"delivered {report.delivered}, retrying {report.retried}, failed {report.failed}, "
-               f"dropped {report.dropped}")
+               f"dropped {report.dropped}" + (f", postponed {report.postponed}" if report.postponed else ""))
+    echo_problems(report.problems)
+
+
+def echo_problems(problems) -> None:
+    """Print why deliveries did not go out, one line per recipient and reason (stderr), and where to look."""
+    from monitor.hygiene import clean_line, mask_secrets
+
+    for line in problems:
+        click.echo(f"not delivered: {mask_secrets(clean_line(line))}", err=True)
+    if problems:
+        click.echo("see `rights-monitor deliveries --status retrying` (or failed) for each delivery", err=True)
 
 
 @cli.command()

@@ -30,13 +30,23 @@ def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.to_json()))
     else:
         print_report(report)
+    from monitor.commands.outbox import echo_problems
+
+    echo_problems(report.delivery_problems)
 
 
 async def _poll_once(settings, quiet: bool) -> CycleReport:
     from monitor.pipeline import run_cycle
-    from monitor.wiring import build_runtime
+    from monitor.wiring import build_runtime, new_store_notice
 
+    notice = new_store_notice(settings)
+    if notice:
+        say(notice)
     rt = build_runtime(settings, stream=sys.stderr if quiet else sys.stdout)
+    if not quiet:
+        for line in subscription_notices(rt):
+            say(line)
+        rt.classifier_factory = announced(rt.classifier_factory, settings.classifier.kind)
     try:
         with _progress(len(rt.sources), enabled=not quiet and sys.stderr.isatty()) as tick:
             return await run_cycle(rt, progress=tick)
@@ -88,20 +98,21 @@ def print_report(report: CycleReport) -> None:
                       cell((r.error or "")[:80]))
     console = _console()
     console.print(table)
-    totals = report.to_json()
+    totals = {k: v for k, v in report.to_json().items() if k != "delivery_problems"}
     console.print(", ".join(f"{k}: {v}" for k, v in totals.items()))
 
 
 @cli.command()
+@click.option("--report-every", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between the one-line summaries of what the monitor did.")
 @click.option("--broker", envvar="RIGHTS_MONITOR_BROKER",
               help="Celery broker URL (redis://... or amqp://...): only schedule and enqueue; workers process.")
 @click.pass_context
-def run(ctx: click.Context, broker: str | None) -> None:
+def run(ctx: click.Context, report_every: float, broker: str | None) -> None:
     """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
     settings = _settings(ctx)
-    broker = broker or settings.broker_url
     try:
-        asyncio.run(_run_forever(settings, broker))
+        asyncio.run(_run_forever(settings, report_every, broker or settings.broker_url))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 
@@ -116,44 +127,104 @@ def worker(ctx: click.Context, broker: str | None, concurrency: int | None) -> N
     import os
 
     from monitor.scaleout import run_worker
+    from monitor.wiring import open_store
 
     settings = _settings(ctx)
     broker = broker or settings.broker_url
     if not broker:
         raise click.UsageError("worker needs --broker URL (or RIGHTS_MONITOR_BROKER)")
-    from monitor.wiring import open_store
-
     open_store(settings).close()  # migrated (and reachable) before any task runs
     run_worker(settings, broker, concurrency or os.cpu_count() or 1)
 
 
-async def _run_forever(settings, broker: str | None = None) -> None:
+def say(line: str) -> None:
+    """Print one line of what the monitor does, on stderr (stdout carries console alerts)."""
+    from monitor.hygiene import clean_line, mask_secrets
+
+    click.echo(mask_secrets(clean_line(line)), err=True)
+
+
+async def _run_forever(settings, report_every: float, broker: str | None = None) -> None:
+    from monitor.activity import Activity
     from monitor.scheduler import build_scheduler, stop_gracefully
     from monitor.weekly import scheduled_digest
-    from monitor.wiring import build_runtime
 
-    rt = build_runtime(settings)
+    rt = await _start(settings, load_classifier=not broker)  # with a broker, workers classify
+    rt.activity = Activity()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # systemd and docker stop with SIGTERM
         loop.add_signal_handler(signum, stop.set)
-    mode = f"; enqueuing to {shown_db(broker)}" if broker else ""
-    click.echo(f"rights-monitor: {len(rt.sources)} sources, store {shown_db(settings.db_url)}{mode}; "
-               "Ctrl-C or SIGTERM stops", err=True)
+    enabled = sum(1 for s in rt.sources if s.enabled)
+    say(f"rights-monitor: {enabled} sources" + (f" ({len(rt.sources) - enabled} disabled)" if enabled < len(rt.sources) else "")
+        + f", store {shown_db(settings.db_url)}{_broker_mode(broker)}; a summary every {report_every:g}s "
+        "(-v: each poll); Ctrl-C or SIGTERM stops")
     if broker:
         from monitor.scaleout import Enqueuer, build_broker_scheduler, make_app
 
         app = make_app(broker, settings.broker_queue)
         scheduler = build_broker_scheduler(rt, Enqueuer(app, rt), send_digest=lambda: scheduled_digest(rt))
     else:
-        scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt))
+        scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say,
+                                    report_every_s=report_every)
     scheduler.start()
     try:
         await stop.wait()
-        click.echo("stopping: finishing the step in progress", err=True)
+        say("stopping: finishing the step in progress")
     finally:
         await stop_gracefully(scheduler, rt)
-    click.echo("stopped", err=True)
+    say("stopped")
+
+
+def _broker_mode(broker: str | None) -> str:
+    return f"; enqueuing to {shown_db(broker)} (workers poll, classify and deliver)" if broker else ""
+
+
+async def _start(settings, load_classifier: bool = True):
+    """Build the runtime, say what a user should know before the first poll, and load the classifier."""
+    import time
+
+    from monitor.wiring import build_runtime, new_store_notice
+
+    notice = new_store_notice(settings)
+    if notice:
+        say(notice)
+    rt = build_runtime(settings)
+    for line in subscription_notices(rt):
+        say(line)
+    if not load_classifier:
+        return rt
+    say(f"loading the classifier ({settings.classifier.kind})...")
+    started = time.monotonic()
+    await asyncio.to_thread(lambda: rt.classifier)
+    say(f"classifier ready in {time.monotonic() - started:.1f}s")
+    return rt
+
+
+def announced(factory, kind: str):
+    """Wrap a classifier factory so that loading the model (seconds) is said, only when it happens."""
+
+    def build():
+        import time
+
+        say(f"loading the classifier ({kind})...")
+        started = time.monotonic()
+        classifier = factory()
+        say(f"classifier ready in {time.monotonic() - started:.1f}s")
+        return classifier
+
+    return build
+
+
+def subscription_notices(rt) -> list[str]:
+    """Lines about subscriptions that cannot receive anything: an unconfigured channel, or none at all."""
+    from monitor.references import channel_problem
+
+    subs = rt.store.list_subscriptions()
+    if not subs:
+        return ["no subscriptions: alerts are stored but sent nowhere (`rights-monitor subscribe --help`)"]
+    return [f"subscription {s.name}: {problem}; its alerts wait in the outbox (`rights-monitor deliveries`)"
+            for s in subs if (problem := channel_problem(s.channel.kind, rt.settings))]
 
 
 def shown_db(url: str) -> str:
@@ -166,7 +237,7 @@ def shown_db(url: str) -> str:
 @cli.group("sources", invoke_without_command=True)
 @click.pass_context
 def sources_cmd(ctx: click.Context) -> None:
-    """Show every source with its health record (`sources test URL` tries one source)."""
+    """Show every source with its health record, next attempt and state (`sources test URL` tries one source)."""
     if ctx.invoked_subcommand is not None:
         return
     from rich.table import Table
@@ -180,13 +251,31 @@ def sources_cmd(ctx: click.Context) -> None:
         health = {h.source: h for h in store.list_health()}
     finally:
         store.close()
+    from monitor.clock import SystemClock
+
+    now = SystemClock().now()
     table = Table()
-    for column in ("source", "kind", "every", "last success", "failures", "last error or warning"):
+    for column in ("source", "kind", "every", "state", "last success", "failures", "next attempt",
+                   "last error or warning"):
         table.add_column(column)
     for s in load_sources(settings):
         h = health.get(s.name)
         problem = (h.last_error or (f"warning: {h.last_warning}" if h.last_warning else "")) if h else ""
-        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m",
-                      str(h.last_success or "-") if h else "never", str(h.consecutive_failures if h else 0),
-                      cell(problem[:80]))
+        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m", "enabled" if s.enabled else "disabled",
+                      _when(h.last_success) if h else "never", str(h.consecutive_failures if h else 0),
+                      next_attempt(s, h, now), cell(problem[:80]))
     _console().print(table)
+
+
+def next_attempt(source, health, now) -> str:
+    """When `run` polls the source next: due now, a time (after backoff when failing), or never (disabled)."""
+    if not source.enabled:
+        return "never (disabled)"
+    if health is None or health.next_due is None or health.next_due <= now:
+        return "due now"
+    backoff = " (backoff)" if health.consecutive_failures else ""
+    return _when(health.next_due) + backoff
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"

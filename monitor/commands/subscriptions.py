@@ -40,11 +40,28 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
         sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
     except ConfigError as exc:
         raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
+    settings = _settings(ctx)
     if sub.channel.kind == "slack_webhook":
-        refuse_internal(sub.channel.targets, _settings(ctx).fetch.allow_hosts)
+        refuse_internal(sub.channel.targets, settings.fetch.allow_hosts)
     with _store(ctx) as store:
+        refuse_problems(sub, settings, [w.name for w in store.list_watchlists()])
         store.upsert_subscription(sub)
     click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))
+
+
+OPTION_OF = {"companies": "--company", "watchlists": "--watchlist", "tickers": "--ticker", "countries": "--country",
+             "slack_channel": "--slack-channel", "email": "--email"}
+
+
+def refuse_problems(sub, settings, workspace_lists=()) -> None:
+    """Refuse an unconfigured channel or an unknown company, watchlist, ticker or country, naming each."""
+    from monitor.references import subscription_problems
+    from monitor.wiring import load_watchlist
+
+    problems = subscription_problems(sub, load_watchlist(settings), settings, workspace_lists)
+    if problems:
+        lines = [f"{OPTION_OF.get(field.split('[')[0], field)}: {message}" for field, message in problems]
+        raise click.UsageError("\n".join(clean_line(line) for line in lines))
 
 
 def refuse_internal(urls, allow_hosts) -> None:
@@ -97,7 +114,12 @@ def describe_filters(s) -> str:
 @click.pass_context
 def unsubscribe(ctx: click.Context, name: str) -> None:
     """Delete the subscription NAME."""
+    from monitor.clock import SystemClock
+
     with _store(ctx) as store:
-        if not store.delete_subscription(name):
-            raise click.ClickException(f"no subscription {clean_line(name)!r}")
-    click.echo(f"unsubscribed {clean_line(name)}")
+        if not store.delete_subscription(name, SystemClock().now()):
+            known = [s.name for s in store.list_subscriptions()]
+            from monitor.references import did_you_mean
+
+            raise click.ClickException(f"no subscription {clean_line(name)!r}{clean_line(did_you_mean(name, known))}")
+    click.echo(f"unsubscribed {clean_line(name)} (a subscriptions seed file will not re-create it)")

@@ -57,7 +57,10 @@ def parse_feed(result: FetchResult, source: str, lang: str | None = None, fast: 
         return items
     body, ctype = _decode_bom(result.body, content_type(result) or "application/xml")
     headers = {"content-type": ctype, "content-location": result.url}
-    feed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    try:
+        feed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    except (ValueError, LookupError) as exc:  # feedparser re-decoding a mangled body: bad codec name, NUL (fuzz-found)
+        raise SourceError(f"not a feed: undecodable body ({type(exc).__name__})", status=result.status) from exc
     if feed.bozo and not feed.entries and not _looks_like_feed(result.body, feed):
         raise SourceError(f"not a feed: {_bozo_reason(feed)}", status=result.status)
     feed_lang = lang or primary_lang(feed.feed.get("language"))

@@ -34,6 +34,18 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def sqlite_file(url: str) -> Path | None:
+    """Return the file of a SQLite store URL, or None for another database (or an unreadable URL)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def shown(url: URL) -> str:
     """Return the URL as safe to print (no password)."""
     return url.render_as_string(hide_password=True)

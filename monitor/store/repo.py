@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, func, or_, select, true, update
@@ -505,9 +505,26 @@ class Store(WorkspaceQueries):
     # ------------------------------------------------------------------ subscriptions
 
     def upsert_subscription(self, sub: Subscription) -> None:
-        """Insert a subscription or replace the one of the same name."""
+        """Insert a subscription or replace the one of the same name (a person's choice: it revives a removed name)."""
         with self._tx() as conn:
             self._upsert(conn, t.subscriptions, t.subscription_row(sub), "name")
+            conn.execute(t.removed_subscriptions.delete().where(t.removed_subscriptions.c.name == sub.name))
+
+    def seed_subscription(self, sub: Subscription) -> str:
+        """Create a subscription from a seed file only when it is new: "created", "exists" or "removed"."""
+        with self._tx() as conn:
+            if conn.execute(select(t.subscriptions.c.name).where(t.subscriptions.c.name == sub.name)).first():
+                return "exists"
+            removed = select(t.removed_subscriptions.c.name).where(t.removed_subscriptions.c.name == sub.name)
+            if conn.execute(removed).first():
+                return "removed"
+            conn.execute(self._insert(t.subscriptions).values(**t.subscription_row(sub)).on_conflict_do_nothing())
+            return "created"
+
+    def removed_subscription_names(self) -> list[str]:
+        """Return the names removed with `unsubscribe` (a seed file does not bring them back)."""
+        with self._tx() as conn:
+            return list(conn.execute(select(t.removed_subscriptions.c.name).order_by(t.removed_subscriptions.c.name)).scalars())
 
     def list_subscriptions(self) -> list[Subscription]:
         """Return every subscription, by name."""
@@ -521,10 +538,15 @@ class Store(WorkspaceQueries):
             row = conn.execute(select(t.subscriptions).where(t.subscriptions.c.name == name)).first()
         return t.to_subscription(row) if row else None
 
-    def delete_subscription(self, name: str) -> bool:
-        """Delete a subscription; False when there was none of that name."""
+    def delete_subscription(self, name: str, at: datetime | None = None) -> bool:
+        """Delete a subscription and remember its name, so a seed file never brings it back; False when none."""
         with self._tx() as conn:
-            return conn.execute(t.subscriptions.delete().where(t.subscriptions.c.name == name)).rowcount > 0
+            deleted = conn.execute(t.subscriptions.delete().where(t.subscriptions.c.name == name)).rowcount > 0
+            if deleted:
+                at = at or datetime.now(UTC)
+                stmt = self._insert(t.removed_subscriptions).values(name=name, removed_at=at)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"removed_at": at}))
+            return deleted
 
 
 def _new_item(source: str, entry: NewEntry, fetched_at: datetime) -> Item:

@@ -1,9 +1,8 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
-The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
-the processing mark, delivery intents and parse warnings, then 0003_workspace for the workspace's accounts,
-reviews and watchlists, 0005_scaleout for the digest's and retention's indices); a test keeps the two
-in step.
+The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability,
+0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds, 0005_scaleout
+for the digest's and retention's indices); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -307,6 +306,14 @@ app_secrets = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Names of subscriptions removed with `unsubscribe`: a seed file never brings them back.
+removed_subscriptions = Table(
+    "removed_subscriptions",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("removed_at", UTCDateTime, nullable=False),
 )
 
 

@@ -3,7 +3,7 @@
 The incident list's (last_seen, id) index came with 0003_workspace.
 
 Revision ID: 0005_scaleout
-Revises: 0003_workspace (re-chain onto 0004_incident_vector when the classifier branch merges)
+Revises: 0004_subscription_seeds (re-chain after 0004_incident_vector when the classifier branch merges)
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_scaleout"
-down_revision = "0003_workspace"
+down_revision = "0004_subscription_seeds"
 branch_labels = None
 depends_on = None
 
