@@ -45,8 +45,10 @@ serve: install
 screenshots: install
 	$(BIN)/python scripts/screenshots.py
 
+# Installs the `bench` extra (lemon24/reader, pyinstrument) into .venv first; `BENCH_ARGS=--full` adds N = 10,000.
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 # Retrain the classifier from classifiers/data/corpus.jsonl (+ var/reviewed_items.jsonl when present);
 # refuses to write a head whose CV figures fall below the shipped one's (FORCE=1 writes it anyway).

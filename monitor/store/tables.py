@@ -2,8 +2,8 @@
 
 The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
 the processing mark, delivery intents and parse warnings, 0003_workspace for the workspace's accounts,
-reviews and watchlists, 0004_subscription_seeds, 0005_scaleout, then 0006_incident_vector for the meaning vectors
-incident matching compares); a test keeps the two in step.
+reviews and watchlists, 0004_subscription_seeds, 0005_scaleout for the digest's and retention's indices,
+then 0006_incident_vector for the meaning vectors incident matching compares); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -171,6 +171,8 @@ items = Table(
     # Empty URLs and hashes say nothing about identity, so they never collide.
     Index("uq_items_canonical_url", "canonical_url", unique=True, **_partial("canonical_url <> ''")),
     Index("uq_items_content_hash", "content_hash", unique=True, **_partial("content_hash <> ''")),
+    # Retention finds old items without an incident without reading the ones that have one (0005).
+    Index("ix_items_unlinked_fetched_at", "fetched_at", **_partial("incident_id IS NULL")),
 )
 
 classifications = Table(
@@ -198,6 +200,7 @@ alerts = Table(
     Column("created_at", UTCDateTime, nullable=False, index=True),
     # One `new` alert per incident and subscription, even when two workers race.
     Index("uq_alerts_new", "incident_id", "subscription", unique=True, **_partial("kind = 'new'")),
+    Index("ix_alerts_route_created_at", "route", "created_at"),  # the weekly digest's alerts (0005)
 )
 
 deliveries = Table(
@@ -342,8 +345,8 @@ def to_source(config: Mapping[str, Any]) -> SourceConfig:
 
 
 def health_row(health: SourceHealth) -> dict[str, Any]:
-    """Return the source_health row of a SourceHealth."""
-    return asdict(health)
+    """Return the source_health row of a SourceHealth (flat fields: no deep copy needed)."""
+    return {f.name: getattr(health, f.name) for f in fields(health)}
 
 
 def to_health(row: Row[Any]) -> SourceHealth:
