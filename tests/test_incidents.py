@@ -184,3 +184,33 @@ def test_order_of_reports_does_not_change_the_union(base, others, data):
     same = ("labels", "companies", "inferred_companies", "countries", "sources", "source_count", "item_count",
             "urls", "evidence", "first_seen", "last_seen")
     assert {f: getattr(a, f) for f in same} == {f: getattr(b, f) for f in same}
+
+
+def _vector(*weights: float) -> tuple[float, ...]:
+    # A unit vector from a few components: cosine between two such vectors is their dot product.
+    norm = sum(w * w for w in weights) ** 0.5
+    return tuple(w / norm for w in weights) + (0.0,) * (8 - len(weights))
+
+
+def test_a_report_in_another_language_with_the_same_meaning_joins_its_event():
+    first = stored(report("Ethiopia cuts internet in Amhara", countries=("ET",), companies=()),
+                   vector=_vector(1.0, 0.42), lang="en")
+    later = replace(report("L'Éthiopie coupe internet en Amhara", host="b.example", countries=("ET",), companies=()),
+                    vector=_vector(1.0, 0.5), lang="fr", first_seen=NOW, last_seen=NOW)
+    assert match_incident(later, [first], NOW + timedelta(hours=20)) == first
+
+
+def test_a_same_country_look_alike_weeks_later_stays_a_new_event():
+    first = stored(report("Ethiopia cuts internet in Amhara", countries=("ET",), companies=()),
+                   vector=_vector(1.0, 0.3), lang="en")
+    weeks_later = NOW + timedelta(days=25)
+    later = replace(report("Ethiopia cuts internet in Tigray", host="b.example", countries=("ET",), companies=()),
+                    vector=_vector(1.0, 0.36), lang="en", first_seen=weeks_later, last_seen=weeks_later)
+    assert match_incident(later, [first], weeks_later) is None
+
+
+def test_reports_of_different_countries_never_join_on_meaning_alone():
+    first = stored(report("Internet cut in Gabon", countries=("GA",), companies=()), vector=_vector(1.0), lang="en")
+    later = replace(report("Internet cut in Togo", host="b.example", countries=("TG",), companies=()),
+                    vector=_vector(1.0, 0.05), lang="en")
+    assert match_incident(later, [first], NOW) is None
