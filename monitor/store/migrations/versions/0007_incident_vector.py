@@ -1,8 +1,8 @@
 """Incidents keep the mean multilingual vector of their reports, so a later report of the same event
 in other words or another language joins them.
 
-Revision ID: 0006_incident_vector
-Revises: 0005_scaleout
+Revision ID: 0007_incident_vector
+Revises: 0006_delivery
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_incident_vector"
-down_revision = "0005_scaleout"
+revision = "0007_incident_vector"
+down_revision = "0006_delivery"
 branch_labels = None
 depends_on = None
 
