@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
 from urllib.parse import quote
 
 from monitor.config import Settings, SmtpSettings, resolve_smtp_tls
@@ -76,7 +77,7 @@ def digest_email(
     msg.set_content(text)
     msg.add_alternative(_with_chart(html) if chart_png else html, subtype="html")
     if chart_png:
-        html_part = msg.get_payload()[1]
+        html_part: Any = msg.get_payload()[1]  # type: ignore[index]  # multipart: a list of parts
         html_part.add_related(chart_png, "image", "png", cid=f"<{CHART_CID}>", filename="chart.png")
     return msg
 
@@ -157,6 +158,8 @@ def smtp_session(settings: SmtpSettings, ssl_context: ssl.SSLContext | None = No
 
 
 def _connect(settings: SmtpSettings, mode: str, context: ssl.SSLContext) -> smtplib.SMTP:
+    if not settings.host:
+        raise DeliveryError("email is not configured: set SMTP_HOST", retryable=False)
     if mode == "ssl":
         return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)

@@ -92,10 +92,12 @@ class Store(WorkspaceQueries):
     def _insert(self, table: Table) -> Any:
         """Return the backend's INSERT, which knows ON CONFLICT."""
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
 
     def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], key: str) -> None:
         """Insert `row`, or update the row that has the same `key`."""

@@ -407,7 +407,7 @@ _INCIDENT_TUPLES = (
 
 def incident_row(incident: Incident) -> dict[str, Any]:
     """Return the incidents row of an Incident (without its id)."""
-    row = {name: list(getattr(incident, name)) for name in _INCIDENT_TUPLES}
+    row: dict[str, Any] = {name: list(getattr(incident, name)) for name in _INCIDENT_TUPLES}
     row.update(
         title=incident.title,
         url=incident.url,
@@ -481,7 +481,7 @@ _SUBSCRIPTION_TUPLES = ("companies", "watchlists", "tickers", "labels", "countri
 
 def subscription_row(sub: Subscription) -> dict[str, Any]:
     """Return the subscriptions row of a Subscription."""
-    row = {name: list(getattr(sub, name)) for name in _SUBSCRIPTION_TUPLES}
+    row: dict[str, Any] = {name: list(getattr(sub, name)) for name in _SUBSCRIPTION_TUPLES}
     quiet = sub.quiet_hours
     row.update(
         name=sub.name,
