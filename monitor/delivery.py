@@ -181,7 +181,7 @@ def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: An
     subscription = store.get_subscription(alert.subscription)
     matched = matched_company(subscription, incident, watchlist) if subscription and watchlist else None
     return Message(incident=shown_incident(incident), alert=alert, company_tickers=tickers, thread_ref=thread,
-                   unsubscribe=link, matched_company=matched)
+                   unsubscribe=link, matched_company=matched, channel=subscription.channel if subscription else None)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:

@@ -19,14 +19,13 @@ from urllib.parse import urlsplit
 from monitor import alerts, failpoints, incidents
 from monitor.backfill import is_alertable
 from monitor.clock import Clock
-from monitor.config import Settings
+from monitor.config import Settings, SlackSettings
 from monitor.dedup import canonical_url, content_hash
 from monitor.errors import SourceError
 from monitor.hygiene import clean_line
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
 from monitor.types import (
-    Alert,
     Classification,
     ClassifyInput,
     CycleReport,
@@ -37,6 +36,7 @@ from monitor.types import (
     RawItem,
     SourceConfig,
     SourceHealth,
+    Subscription,
 )
 
 log = logging.getLogger(__name__)
@@ -269,44 +269,31 @@ def _host(item: Item) -> str:
     return host.removeprefix("www.")
 
 
-def _queue_alerts(incident: Incident, rt: Runtime) -> list[Any]:
+def _queue_alerts(incident: Incident, rt: Runtime) -> list[alerts.AlertDecision]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
     from monitor.subscriptions import expand_watchlists
 
     named = {w.name: w.companies for w in rt.store.list_watchlists()}
-    subscriptions = in_slack_mode(expand_watchlists(rt.store.list_subscriptions(), named), rt.settings.slack)
+    subscriptions = expand_watchlists(rt.store.list_subscriptions(), named)
     # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
     sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)
-    decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today)
-    by_name = {s.name: s for s in subscriptions}
-    for decision in decisions:
-        rows = _delivery_rows(decision, by_name[decision.alert.subscription])
-        rt.store.add_alert(decision.alert, rows, route=decision.route)
+    decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today,
+                                     slack_webhook_mode=webhook_mode(rt.settings.slack))
+    for decision in decisions:  # stored as decided: the routing decision names every row
+        rt.store.add_alert(decision.alert, decision.deliveries, route=decision.route)
     return decisions
 
 
-def in_slack_mode(subscriptions: Sequence[Any], slack: Any) -> list[Any]:
-    """Without a bot token, Slack channel subscriptions go through the webhook: no threads, throttled updates."""
-    if slack.bot_token or not slack.webhook_url:
-        return list(subscriptions)
-    return [
-        dataclasses.replace(s, channel=dataclasses.replace(s.channel, kind="slack_webhook"))
-        if s.channel.kind == "slack_channel" else s
-        for s in subscriptions
-    ]
+def webhook_mode(slack: SlackSettings) -> bool:
+    """Tell whether Slack runs in webhook mode: a webhook URL and no bot token."""
+    return bool(slack.webhook_url and not slack.bot_token)
 
 
-def _delivery_rows(decision, subscription) -> list[tuple[str, str, Any, str]]:
-    alert: Alert = decision.alert
-    channel = subscription.channel
-    if decision.route != "instant":
-        return []  # the digest picks it up
-    if alert.kind == "update" and channel.kind == "email":
-        return []  # inboxes get one mail per incident; follow-ups go to the digest
-    # held (quiet hours) rows wait for release_at even under `deliver --all`
-    return [(channel.kind, target, decision.release_at, decision.delivery_status) for target in channel.targets]
+def in_slack_mode(subscriptions: Sequence[Subscription], slack: SlackSettings) -> list[Subscription]:
+    """Return the subscriptions as routed with these Slack settings (webhook mode rewrites Slack channels)."""
+    return alerts.slack_route(subscriptions, webhook_mode(slack))
 
 
 # --------------------------------------------------------------------------- one whole cycle

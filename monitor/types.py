@@ -10,7 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 LABELS: tuple[str, ...] = ("surveillance", "censorship", "shutdown", "election_interference")
 REVIEW_STATES: tuple[str, ...] = ("new", "confirmed", "dismissed")
@@ -315,10 +315,11 @@ class QuietHours:
 
 @dataclass(frozen=True)
 class Channel:
-    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | console."""
+    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | teams_webhook | json_webhook | console."""
 
     kind: str
     targets: tuple[str, ...]
+    secret_env: str | None = None  # json_webhook: the environment variable holding the HMAC-SHA256 key
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,14 @@ class Subscription:
     timezone: str = "UTC"
     daily_cap: int | None = None
     paused: bool = False  # a paused subscription hears of nothing until resumed
+    updates: str | None = None  # none | material | all; None: the channel's default (see update_policy)
+
+    @property
+    def update_policy(self) -> str:
+        """Return which updates this subscription hears: `all` for Slack by default, else `material`."""
+        if self.updates:
+            return self.updates
+        return "all" if self.channel.kind in ("slack_channel", "slack_webhook", "console") else "material"
 
 
 @dataclass(frozen=True)
@@ -349,7 +358,11 @@ class Alert:
     why: str  # rule and evidence, human readable
     created_at: datetime
     id: int | None = None
-    note: str = ""  # for updates: "3 more sources"
+    note: str = ""  # for updates, what changed in words: "new country: Sudan; 3 more sources"
+    # What the incident was when this alert was decided: the next update is measured against these.
+    source_count: int = 0
+    countries: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -363,6 +376,16 @@ class Message:
     unsubscribe: str | None = None  # mailto: or URL
     key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
     matched_company: str | None = None  # the company the subscriber follows, for the email subject
+    channel: Channel | None = None  # the subscription's channel: per-target options such as a signing secret
+
+
+class DeliveryPlan(NamedTuple):
+    """One outbox row the routing decision asks for: where, from when, and in which state."""
+
+    channel_kind: str
+    target: str
+    release_at: datetime  # the row's next_attempt_at: now, or the end of quiet hours
+    status: str  # pending | held (held rows wait for release_at even under `deliver --all`)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from monitor.config import Settings
 from monitor.errors import DeliveryError
 from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS
+from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import console_text, one_line
 
 
@@ -17,6 +17,7 @@ class ConsoleNotifier:
     """Write each alert to a text stream (stdout unless one is given)."""
 
     kind = "console"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=100_000, per_second=1000.0)
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream

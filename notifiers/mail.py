@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from monitor.config import Settings, SmtpSettings, resolve_smtp_tls
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS
+from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import email_parts, one_line, safe_unsubscribe
 
 TLS_MODES = ("starttls", "ssl", "none")
@@ -51,6 +51,14 @@ def _header_safe(url: str) -> str:
     return url.replace("<", "%3C").replace(">", "%3E").replace(",", "%2C")
 
 
+def thread_id(ref: str | None) -> str | None:
+    """Return the first alert's Message-ID when `ref` is one (`<...@...>`, no line breaks), else None."""
+    ref = (ref or "").strip()
+    if ref.startswith("<") and ref.endswith(">") and "@" in ref and not any(c in ref for c in "\r\n, "):
+        return ref
+    return None
+
+
 def alert_email(message: Message, sender: str, target: str) -> EmailMessage:
     """Compose the multipart/alternative alert email for one recipient."""
     subject, text, html = email_parts(message)
@@ -58,6 +66,10 @@ def alert_email(message: Message, sender: str, target: str) -> EmailMessage:
     for name, value in unsubscribe_headers(sender, message.alert.subscription, message.unsubscribe).items():
         msg[name] = value
     msg["X-Rights-Monitor-Incident"] = str(message.incident.id)
+    first = thread_id(message.thread_ref) if message.alert.kind == "update" else None
+    if first:  # mail clients thread an update under the first alert
+        msg["In-Reply-To"] = first
+        msg["References"] = first
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
@@ -177,6 +189,8 @@ class EmailNotifier:
     """Send each alert as its own email to one address."""
 
     kind = "email"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=1_000_000, per_second=5.0, threads=True,
+                                                      attachments=True)  # threads: In-Reply-To
 
     def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings

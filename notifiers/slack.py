@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured, SourceError
 from monitor.netguard import UrlGuard
 from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS, Pacer, redact_url, retryable_status
+from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, redact_url, retryable_status
 from notifiers.render import safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -60,6 +60,8 @@ class SlackBotNotifier:
     """Post to a channel as a bot; updates reply in the thread of the first message."""
 
     kind = "slack_channel"
+    # Slack: 40,000 characters of text, 50 blocks, about one message per second per channel
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0, threads=True)
 
     def __init__(self, client: Any, pacer: Pacer | None = None) -> None:
         self._client = client  # a slack_sdk.WebClient
@@ -176,6 +178,7 @@ class SlackWebhookNotifier:
     """Post to an incoming webhook: the target URL, or the configured one when the target is not a URL."""
 
     kind = "slack_webhook"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0)
 
     def __init__(
         self,

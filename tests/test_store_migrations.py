@@ -47,7 +47,7 @@ def test_empty_database_migrates_to_head_matching_the_tables(backend, tmp_path):
         try:
             with engine.connect() as conn:
                 assert set(inspect(conn).get_table_names()) == TABLES
-                assert MigrationContext.configure(conn).get_current_revision() == "0004_subscription_seeds"
+                assert MigrationContext.configure(conn).get_current_revision() == "0006_delivery"
                 assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         finally:
             engine.dispose()

@@ -20,6 +20,7 @@ from monitor.types import (
     Alert,
     Classification,
     Delivery,
+    DeliveryPlan,
     Incident,
     Item,
     RawItem,
@@ -29,7 +30,7 @@ from monitor.types import (
 )
 
 NewEntry = tuple[RawItem, str, str, bool, "str | None"]  # raw, canonical_url, content_hash, alertable, lang
-DeliveryEntry = tuple[str, str, datetime, str]  # channel_kind, target, next_attempt_at, status
+DeliveryEntry = DeliveryPlan  # channel_kind, target, next_attempt_at (release_at), status
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
 FOLD_LOCK_KEY = 0x726D666C  # held while a batch of items is folded into incidents ("rmfl")
 DELIVERY_STATUSES = ("pending", "held", "retrying", "failed", "sent")

@@ -1,7 +1,8 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
 The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability,
-0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds); a test keeps
+0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds,
+0006_delivery for update policies, signing secrets and what each alert knew); a test keeps
 the two in step.
 """
 
@@ -194,6 +195,9 @@ alerts = Table(
     Column("note", Text, nullable=False),
     Column("route", String(20), nullable=False, server_default="instant"),
     Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("source_count", Integer),  # 0006_delivery: what the incident was when the alert was decided
+    Column("countries", JSON),
+    Column("companies", JSON),
     # One `new` alert per incident and subscription, even when two workers race.
     Index("uq_alerts_new", "incident_id", "subscription", unique=True, **_partial("kind = 'new'")),
 )
@@ -237,6 +241,8 @@ subscriptions = Table(
     Column("timezone", String(64), nullable=False),
     Column("daily_cap", Integer),
     Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("updates", String(20)),  # 0006_delivery
+    Column("secret_env", String(200)),
 )
 
 
@@ -441,7 +447,8 @@ def alert_row(alert: Alert, route: str) -> dict[str, Any]:
     """Return the alerts row of an Alert (without its id)."""
     row = asdict(alert)
     del row["id"]
-    row.update(severity=int(alert.severity), route=route)
+    row.update(severity=int(alert.severity), route=route, countries=list(alert.countries),
+               companies=list(alert.companies))
     return row
 
 
@@ -450,6 +457,9 @@ def to_alert(row: Row[Any]) -> Alert:
     data = row._asdict()
     data.pop("route", None)
     data["severity"] = Severity(data["severity"])
+    data["source_count"] = data.get("source_count") or 0
+    data["countries"] = tuple(data.get("countries") or ())
+    data["companies"] = tuple(data.get("companies") or ())
     return Alert(**data)
 
 
@@ -494,6 +504,8 @@ def subscription_row(sub: Subscription) -> dict[str, Any]:
         timezone=sub.timezone,
         daily_cap=sub.daily_cap,
         paused=sub.paused,
+        updates=sub.updates,
+        secret_env=sub.channel.secret_env,
     )
     return row
 
@@ -506,7 +518,7 @@ def to_subscription(row: Row[Any]) -> Subscription:
         quiet = QuietHours(start=data["quiet_start"], end=data["quiet_end"])
     return Subscription(
         name=data["name"],
-        channel=Channel(kind=data["channel_kind"], targets=tuple(data["targets"])),
+        channel=Channel(kind=data["channel_kind"], targets=tuple(data["targets"]), secret_env=data.get("secret_env")),
         **{name: tuple(data[name]) for name in _SUBSCRIPTION_TUPLES},
         min_severity=Severity(data["min_severity"]),
         mode=data["mode"],
@@ -514,6 +526,7 @@ def to_subscription(row: Row[Any]) -> Subscription:
         timezone=data["timezone"],
         daily_cap=data["daily_cap"],
         paused=bool(data["paused"]),
+        updates=data.get("updates"),
     )
 
 
