@@ -393,7 +393,7 @@ class Delivery:
     """An outbox entry: one message to one target."""
 
     id: int
-    alert_id: int
+    alert_id: int | None  # None for a digest delivery
     channel_kind: str
     target: str
     status: str  # pending | sent | failed | held | digest
@@ -406,6 +406,40 @@ class Delivery:
     claimed_by: str | None = None  # the lease holder (host:pid:start), while claimed
     intent_key: str | None = None  # chosen before the first send: email Message-ID, Slack client key
     intent_at: datetime | None = None  # when a send was last attempted; reconciled after a crash
+    digest_id: int | None = None  # a digest delivery: the DigestEdition it sends
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One top incident as a compact digest shows it."""
+
+    title: str
+    url: str
+    severity: str
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestEdition:
+    """One reader's digest of one period, rendered once and queued in the outbox for every channel.
+
+    Email sends `html` (chart inline as cid:chart) and `text`; Slack, Teams and webhooks the compact
+    fields (counts, top incidents, a link to the full digest).
+    """
+
+    week: str  # 2026-W47, or a day (2026-11-23) for a daily digest
+    reader: str  # the subscription's name, or "recipients" for the configured digest recipients
+    created_at: datetime
+    subject: str
+    html: str
+    text: str
+    chart: bytes | None = None
+    total: int = 0
+    previous_total: int = 0
+    by_label: tuple[tuple[str, int], ...] = ()
+    top: tuple[DigestLine, ...] = ()
+    link: str | None = None
+    id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from monitor.config import Settings
 from monitor.errors import DeliveryError, SourceError
 from monitor.netguard import UrlGuard
 from monitor.registry import Registry
-from monitor.types import Message, SendReceipt
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
 
 if TYPE_CHECKING:
     import httpx
@@ -27,6 +27,9 @@ class Notifier(Protocol):
     limits: ClassVar[NotifierLimits]
 
     def send(self, message: Message, target: str) -> SendReceipt: ...
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt: ...
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier: ...

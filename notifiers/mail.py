@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from monitor.config import Settings, SmtpSettings, resolve_smtp_tls
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.types import Message, SendReceipt
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import email_parts, one_line, safe_unsubscribe
 
@@ -83,9 +83,10 @@ def digest_email(
     text: str,
     chart_png: bytes | None,
     when: datetime | None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Compose a digest email; the chart travels inline (multipart/related, cid) with the HTML."""
-    msg = _envelope(sender, single_address(recipient), one_line(subject), when)
+    msg = _envelope(sender, single_address(recipient), one_line(subject), when, message_id)
     msg.set_content(text)
     msg.add_alternative(_with_chart(html) if chart_png else html, subtype="html")
     if chart_png:
@@ -212,6 +213,19 @@ class EmailNotifier:
             with smtp_session(self.settings, self._ssl_context) as smtp:
                 smtp.send_message(msg)
         except OSError as exc:  # smtplib's errors are OSErrors too
+            raise smtp_error(exc, where) from exc
+        return SendReceipt(external_ref=msg["Message-ID"])
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Mail the full HTML digest to `target`, the chart inline; the outbox's key is its Message-ID."""
+        msg = digest_email(self.settings.sender, target, edition.subject, edition.html, edition.text, edition.chart,
+                           edition.created_at, message_id=key)
+        where = f"digest email {self.settings.host}:{self.settings.port}"
+        try:
+            with smtp_session(self.settings, self._ssl_context) as smtp:
+                smtp.send_message(msg)
+        except OSError as exc:
             raise smtp_error(exc, where) from exc
         return SendReceipt(external_ref=msg["Message-ID"])
 

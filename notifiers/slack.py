@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured, SourceError
 from monitor.netguard import UrlGuard
-from monitor.types import Message, SendReceipt
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, redact_url, retryable_status
-from notifiers.render import safe_url, slack_blocks
+from notifiers.render import digest_blocks, safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
@@ -84,6 +84,13 @@ class SlackBotNotifier:
         ts = self._post(target, text, blocks, thread, message.key)
         # Slack wants replies threaded on the parent, so a reply hands the parent back.
         return SendReceipt(external_ref=thread or ts)
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Post the compact digest (counts, top incidents, the full digest's link) to channel `target`."""
+        text, blocks = digest_blocks(edition)
+        self._pacer.wait(target)
+        return SendReceipt(external_ref=self._post(target, text, blocks, None, key))
 
     def find_sent(self, message: Message, target: str) -> SendReceipt | None:
         """Look for the message carrying `message.key` in the channel (or the thread); None when absent.
@@ -203,8 +210,15 @@ class SlackWebhookNotifier:
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""
+        return self._post_blocks(target, *slack_blocks(message))
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Post the compact digest through the webhook."""
+        return self._post_blocks(target, *digest_blocks(edition))
+
+    def _post_blocks(self, target: str, text: str, blocks: list[dict[str, Any]]) -> SendReceipt:
         url = self._url_for(target)
-        text, blocks = slack_blocks(message)
         self._pacer.wait(url)
         where = f"slack webhook {redact_url(url)}"
         try:

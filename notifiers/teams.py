@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from monitor.config import Settings
 from monitor.netguard import UrlGuard
-from monitor.types import Message, SendReceipt
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, post_json, redact_url
-from notifiers.render import AlertFacts, alert_facts, clip
+from notifiers.render import AlertFacts, alert_facts, clip, digest_plain, safe_url
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -46,6 +46,26 @@ class TeamsWebhookNotifier:
         self._pacer.wait(target)
         self._post(target, body, f"teams webhook {redact_url(target)}", guard=self._guard, timeout_s=self._timeout_s)
         return SendReceipt()
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Post the compact digest as a card."""
+        body = json.dumps(digest_card(edition), ensure_ascii=False).encode("utf-8")
+        self._pacer.wait(target)
+        self._post(target, body, f"teams webhook {redact_url(target)}", guard=self._guard, timeout_s=self._timeout_s)
+        return SendReceipt()
+
+
+def digest_card(edition: DigestEdition) -> dict[str, Any]:
+    """Return the compact digest as an incoming-webhook Adaptive Card."""
+    title, summary, *rest = digest_plain(edition).splitlines()
+    card: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": "1.4",
+                            "body": [_text(title, weight="Bolder", size="Medium"), _text(summary),
+                                     *(_text(line) for line in rest if not line.startswith("Full digest:"))]}
+    link = safe_url(edition.link or "")
+    if link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Full digest", "url": link}]
+    return {"type": "message", "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": card}]}
 
 
 def teams_card(message: Message) -> dict[str, Any]:

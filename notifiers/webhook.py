@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from monitor.config import Settings
 from monitor.errors import DeliveryError
 from monitor.netguard import UrlGuard
-from monitor.types import Incident, Message, SendReceipt
+from monitor.types import Channel, DigestEdition, Incident, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, post_json, redact_url
 
 SIGNATURE_HEADER = "X-Rights-Monitor-Signature"
@@ -46,9 +46,17 @@ class JsonWebhookNotifier:
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """POST the alert to `target`, signed when the subscription's channel names a secret."""
-        body = json.dumps(alert_payload(message), ensure_ascii=False, sort_keys=True).encode("utf-8")
-        headers = {DELIVERY_HEADER: message.key or ""}
         secret_env = message.channel.secret_env if message.channel else None
+        return self._post_json(alert_payload(message), target, message.key, secret_env)
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """POST the digest's counts and top incidents as JSON, signed like an alert."""
+        return self._post_json(digest_payload(edition), target, key, channel.secret_env if channel else None)
+
+    def _post_json(self, payload: dict[str, Any], target: str, key: str | None, secret_env: str | None) -> SendReceipt:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        headers = {DELIVERY_HEADER: key or ""}
         if secret_env:
             headers[SIGNATURE_HEADER] = signature(self._secret(secret_env), body)
         self._pacer.wait(target)
@@ -81,6 +89,17 @@ def alert_payload(message: Message) -> dict[str, Any]:
         "severity": str(alert.severity), "why": alert.why, "note": alert.note,
         "decided_at": alert.created_at.isoformat(), "matched_company": message.matched_company,
         "incident": _incident(message.incident),
+    }
+
+
+def digest_payload(edition: DigestEdition) -> dict[str, Any]:
+    """Return a digest as a JSON-ready mapping: counts, top incidents, the full digest's link."""
+    return {
+        "type": "digest", "week": edition.week, "reader": edition.reader, "subject": edition.subject,
+        "total": edition.total, "previous_total": edition.previous_total,
+        "by_label": dict(edition.by_label), "link": edition.link,
+        "top": [{"title": t.title, "url": t.url, "severity": t.severity, "countries": list(t.countries)}
+                for t in edition.top],
     }
 
 

@@ -21,6 +21,7 @@ from monitor.types import (
     Classification,
     Delivery,
     DeliveryPlan,
+    DigestEdition,
     Incident,
     Item,
     RawItem,
@@ -322,6 +323,28 @@ class Store(WorkspaceQueries):
             if rows:
                 conn.execute(t.deliveries.insert(), rows)
         return _with_id(alert, alert_id)
+
+    def add_digest(self, edition: DigestEdition, deliveries: Sequence[DeliveryPlan]) -> tuple[DigestEdition, bool]:
+        """Store a reader's digest of a week with its deliveries in one transaction; (edition, created).
+
+        A digest already queued for that week and reader is returned as it is, with no new deliveries.
+        """
+        stmt = self._insert(t.digests).values(**t.digest_row(edition)).on_conflict_do_nothing()
+        with self._tx() as conn:
+            digest_id = conn.execute(stmt.returning(t.digests.c.id)).scalar_one_or_none()
+            if digest_id is None:
+                query = select(t.digests).where(t.digests.c.week == edition.week, t.digests.c.reader == edition.reader)
+                return t.to_digest(conn.execute(query).one()), False
+            rows = [{**t.delivery_row(None, entry, edition.created_at), "digest_id": digest_id} for entry in deliveries]
+            if rows:
+                conn.execute(t.deliveries.insert(), rows)
+        return replace(edition, id=digest_id), True
+
+    def get_digest(self, digest_id: int) -> DigestEdition | None:
+        """Return one queued digest, or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.digests).where(t.digests.c.id == digest_id)).first()
+        return t.to_digest(row) if row else None
 
     def alerts_for_incident(self, incident_id: int) -> list[Alert]:
         """Return every alert of an incident, oldest first."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Row,
     String,
@@ -37,6 +38,8 @@ from monitor.types import (
     Channel,
     Classification,
     Delivery,
+    DigestEdition,
+    DigestLine,
     Evidence,
     Incident,
     Item,
@@ -206,7 +209,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), index=True),  # None: a digest
     Column("channel_kind", String(50), nullable=False),
     Column("target", Text, nullable=False),
     Column("status", String(20), nullable=False),
@@ -220,7 +223,21 @@ deliveries = Table(
     Column("claimed_by", String(200)),  # host:pid:start of the lease holder, so a dead holder's lease is taken over
     Column("intent_key", Text),  # chosen before the first send (email Message-ID, Slack client key)
     Column("intent_at", UTCDateTime),  # a send was attempted at; on a reclaim the notifier reconciles first
+    Column("digest_id", Integer, ForeignKey("digests.id", name="fk_deliveries_digest_id", ondelete="CASCADE")),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# 0006_delivery: one reader's digest of one week, rendered once; its deliveries go through the outbox.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("week", String(20), nullable=False),
+    Column("reader", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edition", JSON, nullable=False),
+    Column("chart", LargeBinary),
+    UniqueConstraint("week", "reader", name="uq_digests_week_reader"),
 )
 
 subscriptions = Table(
@@ -464,7 +481,7 @@ def to_alert(row: Row[Any]) -> Alert:
 
 
 def delivery_row(
-    alert_id: int, entry: tuple[str, str, datetime, str], created_at: datetime
+    alert_id: int | None, entry: tuple[str, str, datetime, str], created_at: datetime
 ) -> dict[str, Any]:
     """Return the deliveries row of one (channel_kind, target, next_attempt_at, status) entry."""
     channel_kind, target, next_attempt_at, status = entry
@@ -477,6 +494,25 @@ def delivery_row(
         "next_attempt_at": next_attempt_at,
         "created_at": created_at,
     }
+
+
+def digest_row(edition: DigestEdition) -> dict[str, Any]:
+    """Return the digests row of a DigestEdition (the rendered parts as JSON, the chart as bytes)."""
+    data = asdict(edition)
+    for name in ("id", "week", "reader", "created_at", "chart"):
+        del data[name]
+    return {"week": edition.week, "reader": edition.reader, "created_at": edition.created_at,
+            "edition": data, "chart": edition.chart}
+
+
+def to_digest(row: Row[Any]) -> DigestEdition:
+    """Return the DigestEdition of a digests row."""
+    data = dict(row._asdict())
+    edition = dict(data.pop("edition"))
+    edition["by_label"] = tuple((str(k), int(n)) for k, n in edition.get("by_label", ()))
+    edition["top"] = tuple(DigestLine(**{**line, "countries": tuple(line.get("countries", ()))})
+                           for line in edition.get("top", ()))
+    return DigestEdition(**data, **edition)
 
 
 def to_delivery(row: Row[Any]) -> Delivery:

@@ -1,0 +1,61 @@
+"""Digests through the outbox, to every channel: `digest --week W --send` as a user runs it.
+
+A Slack subscription in digest mode gets a compact Block Kit digest in its channel, a Teams one a card,
+the analysts an email with the chart inline; a Slack outage leaves the digest retrying, visible in
+`deliveries`, and sent once on the next drain; a second `--send` of the same week queues nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from monitor.store import Store
+from tests.slackserver import SlackServer
+from tests.smtpserver import SmtpServer
+from tests.test_cli import env, invoke, stored_incident  # noqa: F401 (env: the fixture)
+from tests.webhookserver import WebhookServer
+
+
+def subscribe(env, *args):
+    result = invoke(["subscribe", *args, "--mode", "digest"], env)
+    assert result.exit_code == 0, result.output
+
+
+def test_digest_mode_on_every_channel_through_the_outbox(tmp_path, env):
+    stored_incident(env)
+    with SlackServer() as slack, SmtpServer() as smtp, WebhookServer() as hooks:
+        run_env = {**env, "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url,
+                   "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_TLS": "none",
+                   "RIGHTS_MONITOR_DIGEST_TO": "analysts@example.org", "RIGHTS_MONITOR_ALLOW_HOSTS": "127.0.0.1",
+                   "RIGHTS_MONITOR_PUBLIC_URL": "https://monitor.example.org"}
+        subscribe(run_env, "weekly-slack", "--slack-channel", "C0DIGEST")
+        subscribe(run_env, "weekly-teams", "--teams-webhook", hooks.url("/teams"))
+        slack.fail_next(count=1, status=503)
+        args = ["digest", "--week", "2026-W47", "--out", str(tmp_path / "d"), "--send"]
+        first = invoke(args, run_env)
+        assert first.exit_code == 0, first.output
+        assert "queued 3 digest deliveries; delivered 2, 1 to retry" in first.output
+        listing = json.loads(invoke(["deliveries", "--status", "retrying", "--json"], run_env).output)
+        assert [d["channel"] for d in listing] == ["slack_channel"]
+
+        assert invoke(["deliver", "--all"], run_env).exit_code == 0
+        again = invoke(args, run_env)
+        assert "no digest recipients queued" in again.output
+
+    [post] = [p for p in slack.posted if p.ok]
+    assert post.body["channel"] == "C0DIGEST" and not post.problems
+    blocks = post.body["blocks"] if isinstance(post.body["blocks"], list) else json.loads(post.body["blocks"])
+    text = json.dumps(blocks)
+    assert "2026-W47" in text and "1 incident" in text and "Amhara" in text
+    assert "https://monitor.example.org/incidents?since=2026-11-16" in text
+    [card] = hooks.delivered("/teams")
+    assert "2026-W47" in json.dumps(card.json)
+    [mail] = smtp.received
+    assert mail.rcpt_tos == ("analysts@example.org",)
+    assert any(part.get_content_type() == "image/png" for part in mail.message.walk())
+    store = Store.open(env["RIGHTS_MONITOR_DB"])
+    try:
+        sent = store.list_deliveries(status="sent")
+    finally:
+        store.close()
+    assert len(sent) == 3 and all(d.digest_id is not None and d.alert_id is None for d in sent)
