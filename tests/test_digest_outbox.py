@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from monitor.store import Store
 from tests.slackserver import SlackServer
 from tests.smtpserver import SmtpServer
-from tests.test_cli import env, invoke, stored_incident  # noqa: F401 (env: the fixture)
+from tests.test_cli import ROOT, invoke, stored_incident
 from tests.webhookserver import WebhookServer
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"RIGHTS_MONITOR_DB": f"sqlite:///{tmp_path / 'cli.db'}", "RIGHTS_MONITOR_SOURCES": str(ROOT / "sources.yaml"),
+            "COLUMNS": "220"}
 
 
 def subscribe(env, *args):

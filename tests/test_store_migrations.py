@@ -28,6 +28,7 @@ TABLES = {
     "incidents",
     "alerts",
     "deliveries",
+    "digests",
     "subscriptions",
     "removed_subscriptions",
     "users",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
+from monitor.commands.root import _settings, cli
 from monitor.errors import ConfigError
 from monitor.hygiene import clean_line, mask_target, terminal_cell
 from monitor.types import LABELS
