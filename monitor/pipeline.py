@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from monitor import alerts, failpoints, incidents
@@ -39,6 +39,16 @@ from monitor.types import (
     Subscription,
 )
 
+if TYPE_CHECKING:  # types only: `import monitor.pipeline` stays light
+    import httpx
+
+    from classifiers.base import Classifier
+    from monitor.activity import Activity
+    from monitor.sources.fetch import Fetcher
+    from monitor.store import Store
+    from monitor.watchlist import Watchlist
+    from notifiers.base import Notifier
+
 log = logging.getLogger(__name__)
 
 
@@ -47,17 +57,17 @@ class Runtime:
     """The dependencies of one monitor process, built once by the CLI and passed down."""
 
     settings: Settings
-    store: Any  # monitor.store.Store
+    store: Store
     clock: Clock
-    fetcher: Any  # monitor.sources.fetch.Fetcher
-    watchlist: Any  # monitor.watchlist.Watchlist
+    fetcher: Fetcher
+    watchlist: Watchlist
     sources: Sequence[SourceConfig]
-    classifier_factory: Callable[[], Any]
-    notifiers: dict[str, Any] = field(default_factory=dict)
-    http_client: Any = None  # the httpx.AsyncClient behind the fetcher, closed by aclose()
-    _classifier: Any = None
+    classifier_factory: Callable[[], Classifier]
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    http_client: httpx.AsyncClient | None = None  # the client behind the fetcher, closed by aclose()
+    _classifier: Classifier | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    activity: Any = None  # a monitor.activity.Activity that `run` reports from; None for one-off commands
+    activity: Activity | None = None  # what `run` reports from; None for one-off commands
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""
@@ -66,7 +76,7 @@ class Runtime:
         self.store.close()
 
     @property
-    def classifier(self) -> Any:
+    def classifier(self) -> Classifier:
         if self._classifier is None:  # loaded on first use: `check-config` and `deliver` never pay for it
             self._classifier = self.classifier_factory()
         return self._classifier

@@ -97,6 +97,8 @@ async def report_activity(rt: Runtime, scheduler: Any, emit: Callable[[str], Non
     """The reporting job: one line for what happened since the last one (nothing when idle), and notices."""
     from monitor.activity import cycle_line, offline_notice
 
+    if rt.activity is None:
+        return  # a one-off command keeps no activity to report
     done = rt.activity.take()
     if done.idle:
         return
