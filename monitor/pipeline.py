@@ -31,6 +31,7 @@ from monitor.types import (
     CycleReport,
     Incident,
     Item,
+    NewItem,
     ParsedItems,
     PollResult,
     RawItem,
@@ -158,7 +159,7 @@ def _store_items(source: SourceConfig, raws: list[RawItem], health: SourceHealth
     first_polled = health.first_polled or now
     first_poll = health.first_polled is None
     entries = [
-        (
+        NewItem(
             raw,
             canonical_url(raw.url) if raw.url else "",
             content_hash(raw.title, raw.summary),

@@ -379,6 +379,16 @@ class Message:
     channel: Channel | None = None  # the subscription's channel: per-target options such as a signing secret
 
 
+class NewItem(NamedTuple):
+    """One fetched item as the pipeline hands it to the store: the raw item and what was worked out of it."""
+
+    raw: RawItem
+    canonical_url: str
+    content_hash: str
+    alertable: bool  # False for backfill: stored, never alerted
+    lang: str | None
+
+
 class DeliveryPlan(NamedTuple):
     """One outbox row the routing decision asks for: where, from when, and in which state."""
 

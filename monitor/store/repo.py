@@ -24,13 +24,13 @@ from monitor.types import (
     DigestEdition,
     Incident,
     Item,
-    RawItem,
+    NewItem,
     SourceConfig,
     SourceHealth,
     Subscription,
 )
 
-NewEntry = tuple[RawItem, str, str, bool, "str | None"]  # raw, canonical_url, content_hash, alertable, lang
+NewEntry = NewItem  # raw, canonical_url, content_hash, alertable, lang
 DeliveryEntry = DeliveryPlan  # channel_kind, target, next_attempt_at (release_at), status
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
 FOLD_LOCK_KEY = 0x726D666C  # held while a batch of items is folded into incidents ("rmfl")
