@@ -118,7 +118,8 @@ def next_poll(scheduler: Any) -> tuple[Any, str] | None:
 
 
 def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
-                    emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S):
+                    emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S,
+                    send_daily: Callable[[], Any] | None = None):
     """Schedule every enabled source at its interval with jitter, the outbox drain and the weekly digest.
 
     With `emit`, a reporting job says every minute what happened since it last spoke (when anything did).
@@ -144,4 +145,7 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
         scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    if send_daily is not None:
+        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
+        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
     return scheduler

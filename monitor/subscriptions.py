@@ -19,7 +19,7 @@ CHANNEL_KEYS = {"slack_channel": "slack_channel", "slack_webhook": "slack_webhoo
 URL_CHANNELS = ("slack_webhook", "teams_webhook", "json_webhook")
 UPDATE_POLICIES = ("none", "material", "all")
 FIELDS = {"name", "companies", "watchlists", "tickers", "labels", "countries", "min_severity", "mode",
-          "quiet_hours", "timezone", "daily_cap", "paused", "updates", "secret_env", *CHANNEL_KEYS}
+          "quiet_hours", "timezone", "daily_cap", "paused", "updates", "secret_env", "digest_every", *CHANNEL_KEYS}
 
 
 def load_subscriptions(path: Path) -> list[Subscription]:
@@ -82,6 +82,7 @@ def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscr
         daily_cap=_cap(entry.get("daily_cap"), f"{where}.daily_cap"),
         paused=bool(entry.get("paused", False)),
         updates=_updates(entry.get("updates"), f"{where}.updates"),
+        digest_every=_digest_every(entry.get("digest_every"), f"{where}.digest_every"),
     )
 
 
@@ -108,6 +109,14 @@ def _channel(entry: Mapping[str, Any], where: str) -> Channel:
     if secret_env and not secret_env.replace("_", "").isalnum():
         raise ConfigError(f"secret_env {secret_env!r}: expected an environment variable name", path=f"{where}.secret_env")
     return Channel(kind, targets, secret_env)
+
+
+def _digest_every(value: Any, path: str) -> str:
+    if value in (None, ""):
+        return "week"
+    if value not in ("week", "day"):
+        raise ConfigError(f"digest_every {value!r}: expected week or day", path=path)
+    return str(value)
 
 
 def _updates(value: Any, path: str) -> str | None:
@@ -191,6 +200,6 @@ def subscription_mapping(sub: Subscription) -> dict[str, Any]:
         "watchlists": list(sub.watchlists), "tickers": list(sub.tickers), "labels": list(sub.labels),
         "countries": list(sub.countries), "min_severity": str(sub.min_severity), "mode": sub.mode,
         "quiet_hours": f"{quiet.start}-{quiet.end}" if quiet else None, "timezone": sub.timezone,
-        "daily_cap": sub.daily_cap, "paused": sub.paused, "updates": sub.updates,
+        "daily_cap": sub.daily_cap, "paused": sub.paused, "updates": sub.updates, "digest_every": sub.digest_every,
         **({"secret_env": sub.channel.secret_env} if sub.channel.secret_env else {}),
     }

@@ -338,6 +338,7 @@ class Subscription:
     daily_cap: int | None = None
     paused: bool = False  # a paused subscription hears of nothing until resumed
     updates: str | None = None  # none | material | all; None: the channel's default (see update_policy)
+    digest_every: str = "week"  # week | day: how often a digest-mode subscription gets its digest
 
     @property
     def update_policy(self) -> str:

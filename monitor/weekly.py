@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,18 +58,54 @@ def make_digest(store: Any, sources: Any, week: str, now: datetime):
     return dataclasses.replace(digest, to_date=start <= now < end)
 
 
-def digest_readers_all_channels(store: Any, settings: Any) -> list[tuple[str, Any, Channel]]:
-    """Every digest reader on any channel: (reader key, subscription or None, channel); analysts by email first."""
+def digest_readers_all_channels(store: Any, settings: Any, every: str = "week") -> list[tuple[str, Any, Channel]]:
+    """Every digest reader on any channel: (reader key, subscription or None, channel); analysts by email first.
+
+    `every`: week (the configured recipients and weekly subscriptions) or day (daily subscriptions).
+    """
     readers: list[tuple[str, Any, Channel]] = []
-    if settings.digest.recipients:
+    if settings.digest.recipients and every == "week":
         readers.append((RECIPIENTS, None, Channel("email", tuple(dict.fromkeys(settings.digest.recipients)))))
     for sub in store.list_subscriptions():
-        if sub.mode == "digest" and not sub.paused:
+        if sub.mode == "digest" and not sub.paused and sub.digest_every == every:
             readers.append((sub.name, sub, sub.channel))
     return readers
 
 
-def queue_digest(store: Any, settings: Any, digest: Any, watchlist: Any, now: datetime) -> list[str]:
+def day_digest(week_digest: Any, day: date) -> Any:
+    """Narrow a week's digest to the incidents active on one UTC day (a daily digest, labelled by the day)."""
+    from monitor.digest import active_between, count_changes, rank_incidents
+    from monitor.types import LABELS
+
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    current = rank_incidents(active_between(week_digest.incidents, start, start + timedelta(days=1)))
+    return dataclasses.replace(
+        week_digest, week=day.isoformat(), start=start, end=start + timedelta(days=1), incidents=tuple(current),
+        top=tuple(current[:5]), previous_total=0, by_label=count_changes(current, [], lambda i: i.labels, order=LABELS),
+    )
+
+
+def queue_daily_digest(store: Any, settings: Any, sources: Any, day: date, now: datetime, watchlist: Any) -> list[str]:
+    """Queue yesterday's (or `day`'s) digest for every daily digest subscription."""
+    iso = day.isocalendar()
+    week = make_digest(store, sources, f"{iso.year}-W{iso.week:02d}", now)
+    return queue_digest(store, settings, day_digest(week, day), watchlist, now, every="day")
+
+
+def scheduled_daily_digest(rt: Any) -> None:
+    """The APScheduler job: yesterday's digest for the daily subscribers, queued and drained."""
+    from monitor.delivery import drain_outbox
+
+    now = rt.clock.now()
+    queued = queue_daily_digest(rt.store, rt.settings, rt.sources, (now - timedelta(days=1)).date(), now, rt.watchlist)
+    if queued:
+        drain_outbox(rt.store, rt.notifiers, rt.watchlist, now, sender=rt.settings.smtp.sender,
+                     public_url=rt.settings.public_url)
+    log.info("daily digest queued for %d targets", len(queued))
+
+
+def queue_digest(store: Any, settings: Any, digest: Any, watchlist: Any, now: datetime,
+                 every: str = "week") -> list[str]:
     """Queue one digest edition per reader, with a delivery per target, through the outbox; return the targets.
 
     Each reader's edition and deliveries commit together; a week already queued for a reader is not queued
@@ -78,13 +115,13 @@ def queue_digest(store: Any, settings: Any, digest: Any, watchlist: Any, now: da
 
     chart = render_chart(digest) if digest.incidents else None
     queued: list[str] = []
-    for key, sub, channel in digest_readers_all_channels(store, settings):
+    for key, sub, channel in digest_readers_all_channels(store, settings, every):
         mine = reader_digest(digest, sub, watchlist)
         edition = DigestEdition(
             week=digest.week, reader=key, created_at=now, subject=digest_subject(mine),
             html=render_html(mine, chart_src="cid:chart"), text=render_text(mine), chart=chart,
             total=len(mine.incidents), previous_total=mine.previous_total,
-            by_label=tuple((c.key, c.count) for c in mine.by_label),
+            by_label=tuple((c.key, c.count) for c in mine.by_label if c.count),
             top=tuple(DigestLine(i.title, i.url, str(i.severity), i.countries) for i in (mine.top or mine.incidents)[:5]),
             link=digest_link(settings.public_url, digest.start),
         )
@@ -98,7 +135,9 @@ def queue_digest(store: Any, settings: Any, digest: Any, watchlist: Any, now: da
 def digest_subject(digest: Any) -> str:
     """Return the digest's subject line, naming the reader's companies."""
     mine = f" ({', '.join(digest.reader_companies[:3])})" if digest.reader_companies else ""
-    return f"rights-monitor weekly digest {digest.week}{' so far' if digest.to_date else ''}{mine}"
+    period = "daily" if "-W" not in digest.week else "weekly"
+    so_far = " so far" if digest.to_date and period == "weekly" else ""
+    return f"rights-monitor {period} digest {digest.week}{so_far}{mine}"
 
 
 def digest_link(public_url: str | None, start: datetime) -> str | None:

@@ -67,3 +67,35 @@ def test_digest_mode_on_every_channel_through_the_outbox(tmp_path, env):
     finally:
         store.close()
     assert len(sent) == 3 and all(d.digest_id is not None and d.alert_id is None for d in sent)
+
+
+def test_a_daily_digest_subscription_gets_the_day_and_weekly_readers_do_not(tmp_path, env):
+    from datetime import UTC, date, datetime
+
+    from monitor.config import load_settings
+    from monitor.delivery import drain_outbox
+    from monitor.watchlist import load_watchlist
+    from monitor.weekly import queue_daily_digest
+    from notifiers.base import Pacer
+    from notifiers.slack import SlackBotNotifier, web_client
+
+    stored_incident(env)
+    with SlackServer() as slack:
+        run_env = {**env, "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url}
+        subscribe(run_env, "daily", "--slack-channel", "C0DAILY", "--digest-every", "day")
+        subscribe(run_env, "weekly", "--slack-channel", "C0WEEKLY")
+        settings = load_settings(env=run_env)
+        now = datetime(2026, 11, 19, 7, tzinfo=UTC)
+        store = Store.open(env["RIGHTS_MONITOR_DB"])
+        try:
+            watchlist = load_watchlist()
+            assert queue_daily_digest(store, settings, [], date(2026, 11, 18), now, watchlist) == [
+                "slack_channel C0DAILY"]
+            assert queue_daily_digest(store, settings, [], date(2026, 11, 18), now, watchlist) == []  # once
+            notifier = SlackBotNotifier(web_client(settings.slack), pacer=Pacer(sleep=lambda s: None))
+            report = drain_outbox(store, {"slack_channel": notifier}, watchlist, now)
+        finally:
+            store.close()
+    assert report.delivered == 1
+    [post] = slack.posted
+    assert post.body["channel"] == "C0DAILY" and "daily digest 2026-11-18" in json.dumps(post.body)

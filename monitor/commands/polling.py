@@ -125,7 +125,7 @@ def say(line: str) -> None:
 async def _run_forever(settings, report_every: float) -> None:
     from monitor.activity import Activity
     from monitor.scheduler import build_scheduler, stop_gracefully
-    from monitor.weekly import scheduled_digest
+    from monitor.weekly import scheduled_daily_digest, scheduled_digest
 
     rt = await _start(settings)
     rt.activity = Activity()
@@ -136,7 +136,8 @@ async def _run_forever(settings, report_every: float) -> None:
     enabled = sum(1 for s in rt.sources if s.enabled)
     say(f"rights-monitor: {enabled} sources" + (f" ({len(rt.sources) - enabled} disabled)" if enabled < len(rt.sources) else "")
         + f", store {shown_db(settings.db_url)}; a summary every {report_every:g}s (-v: each poll); Ctrl-C or SIGTERM stops")
-    scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say, report_every_s=report_every)
+    scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say, report_every_s=report_every,
+                                send_daily=lambda: scheduled_daily_digest(rt))
     scheduler.start()
     try:
         await stop.wait()

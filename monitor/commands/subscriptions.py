@@ -29,12 +29,14 @@ from monitor.types import LABELS
 @click.option("--quiet-hours", help="e.g. 22:00-07:00, in --timezone.")
 @click.option("--timezone", "tz", default="UTC", help="Area/City.")
 @click.option("--daily-cap", type=int, help="At most N instant alerts a day; the rest go to the digest.")
+@click.option("--digest-every", type=click.Choice(["week", "day"]),
+              help="With --mode digest: the weekly digest (default) or a daily one.")
 @click.option("--updates", type=click.Choice(["none", "material", "all"]),
               help="Which updates to send: default material (email, webhooks), all (Slack).")
 @click.pass_context
 def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email, teams_webhook, json_webhook,
               secret_env, company, watchlist, ticker, label, country, min_severity, mode, quiet_hours, tz,
-              daily_cap, updates) -> None:
+              daily_cap, digest_every, updates) -> None:
     """Create or replace the subscription NAME."""
     from monitor.subscriptions import URL_CHANNELS, subscription_from_mapping
 
@@ -42,7 +44,8 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
              "teams_webhook": teams_webhook, "json_webhook": json_webhook, "secret_env": secret_env,
              "companies": list(company), "watchlists": list(watchlist), "tickers": list(ticker),
              "labels": list(label), "countries": list(country), "min_severity": min_severity, "mode": mode,
-             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap, "updates": updates}
+             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap, "updates": updates,
+             "digest_every": digest_every}
     try:
         sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
     except ConfigError as exc:

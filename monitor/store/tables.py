@@ -260,6 +260,7 @@ subscriptions = Table(
     Column("paused", Boolean, nullable=False, server_default=text("false")),
     Column("updates", String(20)),  # 0006_delivery
     Column("secret_env", String(200)),
+    Column("digest_every", String(10)),
 )
 
 
@@ -542,6 +543,7 @@ def subscription_row(sub: Subscription) -> dict[str, Any]:
         paused=sub.paused,
         updates=sub.updates,
         secret_env=sub.channel.secret_env,
+        digest_every=sub.digest_every,
     )
     return row
 
@@ -563,6 +565,7 @@ def to_subscription(row: Row[Any]) -> Subscription:
         daily_cap=data["daily_cap"],
         paused=bool(data["paused"]),
         updates=data.get("updates"),
+        digest_every=data.get("digest_every") or "week",
     )
 
 

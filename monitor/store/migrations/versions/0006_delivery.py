@@ -21,6 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("updates", sa.String(20)))  # none | material | all; NULL: the channel's default
         batch.add_column(sa.Column("secret_env", sa.String(200)))  # json_webhook: env var holding the HMAC key
+        batch.add_column(sa.Column("digest_every", sa.String(10)))  # week | day; NULL: week
     with op.batch_alter_table("alerts") as batch:
         batch.add_column(sa.Column("source_count", sa.Integer))
         batch.add_column(sa.Column("countries", sa.JSON))
@@ -53,5 +54,6 @@ def downgrade() -> None:
         for name in ("companies", "countries", "source_count"):
             batch.drop_column(name)
     with op.batch_alter_table("subscriptions") as batch:
+        batch.drop_column("digest_every")
         batch.drop_column("secret_env")
         batch.drop_column("updates")
