@@ -47,8 +47,10 @@ serve: install
 screenshots: install
 	$(BIN)/python scripts/screenshots.py
 
+# Installs the `bench` extra (lemon24/reader, pyinstrument) into .venv first; `BENCH_ARGS=--full` adds N = 10,000.
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 check-config: install
 	$(BIN)/rights-monitor check-config

@@ -10,11 +10,12 @@ import benchmarks
 
 
 def main(argv: list[str]) -> None:
-    wanted = set(argv)
+    wanted = {a for a in argv if not a.startswith("--")}
+    flags = [a for a in argv if a.startswith("--")]  # e.g. --full, for bench_cycle
     for info in sorted(pkgutil.iter_modules(benchmarks.__path__), key=lambda m: m.name):
         if info.name.startswith("bench_") and (not wanted or info.name in wanted):
             print(f"== {info.name}", flush=True)
-            sys.argv = [info.name]  # each benchmark runs on its own defaults
+            sys.argv = [info.name] + (flags if info.name == "bench_cycle" else [])  # the others: their defaults
             importlib.import_module(f"benchmarks.{info.name}").main()
 
 

@@ -23,6 +23,8 @@ class FetchSettings:
     max_redirects: int = 5
     source_deadline_s: float = 45.0  # one source's whole fetch (article pages included) never takes longer
     allow_hosts: tuple[str, ...] = ()  # SSRF guard exceptions: host, host:port or a network (10.0.0.0/8)
+    parse_workers: int = -1  # processes parsing feeds in parallel; -1: one per core (at most 4), 0: inline
+    parallel_from: int = 16  # a process with fewer sources than this parses inline (no worker processes)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class Settings:
     jitter_s: float = 60.0
     incident_window_days: float = 7.0
     public_url: str | None = None  # dashboard URL, for List-Unsubscribe links
+    broker_url: str | None = None  # Celery broker (redis://, amqp://): `run` only schedules, workers process
+    broker_queue: str = "rights-monitor"  # the Celery queue; deployments sharing a broker use different ones
+    sweep_s: float = 30.0  # with a broker: how often the scheduler asks workers to finish leftovers
+    retention_days: float = 0.0  # items without an incident are dropped after this many days; 0 keeps all
     fetch: FetchSettings = field(default_factory=FetchSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -99,6 +105,10 @@ ENV = {  # environment variable -> settings path
     "RIGHTS_MONITOR_DATA_DIR": "data_dir",
     "RIGHTS_MONITOR_BACKFILL_HOURS": "backfill_hours",
     "RIGHTS_MONITOR_PUBLIC_URL": "public_url",
+    "RIGHTS_MONITOR_BROKER": "broker_url",
+    "RIGHTS_MONITOR_QUEUE": "broker_queue",
+    "RIGHTS_MONITOR_SWEEP_S": "sweep_s",
+    "RIGHTS_MONITOR_RETENTION_DAYS": "retention_days",
     "RIGHTS_MONITOR_CLASSIFIER": "classifier.kind",
     "RIGHTS_MONITOR_MODEL": "classifier.model",
     "RIGHTS_MONITOR_DIGEST_TO": "digest.recipients",
@@ -308,6 +318,8 @@ def limits(s: Settings) -> list[tuple[str, float, float, float]]:
         ("fetch.source_deadline_s", f.source_deadline_s, 0.001, 3600),
         ("fetch.max_backoff_s", f.max_backoff_s, 1, 30 * 86400),
         ("fetch.max_redirects", f.max_redirects, 0, 30),
+        ("fetch.parse_workers", f.parse_workers, -1, 64),
+        ("fetch.parallel_from", f.parallel_from, 0, 1_000_000),
         ("smtp.port", s.smtp.port, 1, 65535),
         ("smtp.timeout_s", s.smtp.timeout_s, 0.001, 600),
         ("slack.timeout_s", s.slack.timeout_s, 0.001, 600),
@@ -315,6 +327,8 @@ def limits(s: Settings) -> list[tuple[str, float, float, float]]:
         ("backfill_hours", s.backfill_hours, 0, _INF),
         ("jitter_s", s.jitter_s, 0, 86400),
         ("incident_window_days", s.incident_window_days, 0.001, 365),
+        ("sweep_s", s.sweep_s, 0.1, 86400),
+        ("retention_days", s.retention_days, 0, 36500),
     ]
 
 

@@ -40,6 +40,9 @@ class SourceError(MonitorError):
         self.retry_after_s = retry_after_s
         super().__init__(message)
 
+    def __reduce__(self):  # keep status and Retry-After when a parse worker process sends it back
+        return (type(self), (str(self), self.status, self.retry_after_s))
+
 
 class ClassifierError(MonitorError):
     """A classifier could not be loaded or run."""

@@ -20,11 +20,11 @@ from monitor import alerts, failpoints, incidents
 from monitor.backfill import is_alertable
 from monitor.clock import Clock
 from monitor.config import Settings, SlackSettings
-from monitor.dedup import canonical_url, content_hash
 from monitor.errors import SourceError
 from monitor.hygiene import clean_line
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
+from monitor.sources.parsing import ParsedDocument, dedup_keys, parse_document
 from monitor.types import (
     Classification,
     ClassifyInput,
@@ -32,7 +32,6 @@ from monitor.types import (
     Incident,
     Item,
     NewItem,
-    ParsedItems,
     PollResult,
     RawItem,
     SourceConfig,
@@ -46,6 +45,7 @@ if TYPE_CHECKING:  # types only: `import monitor.pipeline` stays light
     from classifiers.base import Classifier
     from monitor.activity import Activity
     from monitor.sources.fetch import Fetcher
+    from monitor.sources.parsing import ParsePool
     from monitor.store import Store
     from monitor.watchlist import Watchlist
     from notifiers.base import Notifier
@@ -66,6 +66,7 @@ class Runtime:
     classifier_factory: Callable[[], Classifier]
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     http_client: httpx.AsyncClient | None = None  # the client behind the fetcher, closed by aclose()
+    parser: ParsePool | None = None  # None parses inline
     _classifier: Classifier | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     activity: Activity | None = None  # what `run` reports from; None for one-off commands
@@ -74,6 +75,8 @@ class Runtime:
         """Close the HTTP client and the store."""
         if self.http_client is not None:
             await self.http_client.aclose()
+        if self.parser is not None:
+            self.parser.close()
         self.store.close()
 
     @property
@@ -93,7 +96,7 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
     if not force and health.next_due and health.next_due > now:
         return PollResult(source.name, "skipped")
     try:
-        result, raws = await _guarded_fetch_and_parse(source, rt, health)
+        result, parsed = await _guarded_fetch_and_parse(source, rt, health)
     except SourceError as exc:
         rt.store.save_health(_failed(health, source, exc, now, rt.settings))
         # said once per minute by `run`'s summary (and per poll at -v); a warning each would flood an offline start
@@ -101,11 +104,12 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
         return PollResult(source.name, "failed", error=str(exc), http_status=exc.status,
                           took_s=time.monotonic() - started)
     with rt.store.transaction():  # the items and the validators that say "seen" commit together
-        new = _store_items(source, raws, health, rt, now)
-        rt.store.save_health(_succeeded(health, source, result, now, rt.settings, getattr(raws, "warning", None)))
+        new = _store_items(source, parsed, health, rt, now)
+        rt.store.save_health(_succeeded(health, source, result, now, rt.settings, parsed.warning))
     failpoints.reached("items-stored")
     status = "not_modified" if result.not_modified else "ok"
-    return PollResult(source.name, status, new_items=len(new), seen_items=len(raws),
+    return PollResult(source.name, status, new_items=len(new), seen_items=len(parsed.items),
+                      new_item_ids=tuple(i.id for i in new),
                       took_s=time.monotonic() - started, http_status=result.status)
 
 
@@ -132,13 +136,12 @@ async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHeal
     result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified,
                                     trusted=source.trusted)
     if result.not_modified:
-        return result, []
-    raws = kind.parse(result)
-    warning = getattr(raws, "warning", None)
+        return result, ParsedDocument((), ())
+    parsed = await rt.parser.parse(source, result) if rt.parser else parse_document(source, result)
     if source.fetch_article:
-        raws = ParsedItems(await _with_article_text(raws, rt))
-        raws.warning = warning
-    return result, raws
+        raws = await _with_article_text(list(parsed.items), rt)
+        parsed = ParsedDocument(tuple(raws), tuple(dedup_keys(raws)), parsed.warning)
+    return result, parsed
 
 
 async def _with_article_text(raws: list[RawItem], rt: Runtime) -> list[RawItem]:
@@ -155,19 +158,19 @@ async def _with_article_text(raws: list[RawItem], rt: Runtime) -> list[RawItem]:
     return list(await asyncio.gather(*(fill(r) for r in raws)))
 
 
-def _store_items(source: SourceConfig, raws: list[RawItem], health: SourceHealth, rt: Runtime, now) -> list[Item]:
+def _store_items(source: SourceConfig, parsed: ParsedDocument, health: SourceHealth, rt: Runtime, now) -> list[Item]:
     first_polled = health.first_polled or now
     first_poll = health.first_polled is None
     entries = [
         NewItem(
             raw,
-            canonical_url(raw.url) if raw.url else "",
-            content_hash(raw.title, raw.summary),
+            url_key,
+            hash_key,
             is_alertable(raw.published, first_polled, first_poll=first_poll,
                          backfill_hours=rt.settings.backfill_hours),
             raw.lang or source.lang,
         )
-        for raw in raws
+        for raw, (url_key, hash_key) in zip(parsed.items, parsed.keys, strict=True)
         if raw.title or raw.summary
     ]
     return rt.store.add_items(source.name, entries, now)
@@ -222,7 +225,7 @@ class ProcessReport:
     to_digest: int = 0  # alerts routed to the digest (digest mode, or over a daily cap)
 
 
-def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
+def process_new_items(rt: Runtime, batch: int = 256, item_ids: Sequence[int] | None = None) -> ProcessReport:
     """Classify every unprocessed item, fold incidents and queue the alerts they raise, a batch at a time.
 
     Classifying (the slow part) happens outside any transaction; then one transaction claims the batch's
@@ -230,6 +233,9 @@ def process_new_items(rt: Runtime, batch: int = 256) -> ProcessReport:
     marks them processed. A crash anywhere leaves them unprocessed, and the next run does them again;
     another process working on the same store skips what this one committed.
     """
+    if item_ids is not None:  # a scale-out worker classifies the items one poll stored, not everyone's
+        items = [i for i in (rt.store.get_item(item_id) for item_id in item_ids) if i and i.processed_at is None]
+        return _process_batch(items, rt) if items else ProcessReport()
     totals, after = ProcessReport(), 0
     while items := rt.store.unprocessed_items(limit=batch, after_id=after):
         after = items[-1].id
@@ -246,9 +252,10 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
     with rt.store.transaction():
         claimed = rt.store.claim_items(list(by_id))
         touched: dict[int, Incident] = {}
+        rt.store.save_classifications([(item_id, results[item_id]) for item_id in claimed], classifier_name,
+                                      rt.clock.now())
         for item_id in claimed:
             cls = results[item_id]
-            rt.store.save_classification(item_id, cls, classifier_name, rt.clock.now())
             if cls.labels:
                 incident = _fold_into_incident(by_id[item_id], cls, rt)
                 touched[incident.id] = incident

@@ -117,6 +117,23 @@ def next_poll(scheduler: Any) -> tuple[Any, str] | None:
     return min(due) if due else None
 
 
+@stoppable
+async def prune_job(rt: Runtime) -> None:
+    """Drop items without an incident older than `retention_days` (daily, when set)."""
+    from monitor.retention import prune_store
+
+    await asyncio.to_thread(prune_store, rt.store, rt.clock.now(), rt.settings.retention_days)
+
+
+def add_retention_job(scheduler: Any, rt: Runtime) -> None:
+    """Prune daily when a retention period is set."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if rt.settings.retention_days > 0:
+        scheduler.add_job(prune_job, IntervalTrigger(hours=24), args=[rt], id="retention",
+                          next_run_time=rt.clock.now() + timedelta(minutes=5), max_instances=1, coalesce=True)
+
+
 def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
                     emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S,
                     send_daily: Callable[[], Any] | None = None):
@@ -148,4 +165,5 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
     if send_daily is not None:
         daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
         scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
+    add_retention_job(scheduler, rt)
     return scheduler

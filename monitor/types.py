@@ -115,6 +115,7 @@ class PollResult:
     error: str | None = None
     took_s: float = 0.0
     http_status: int | None = None
+    new_item_ids: tuple[int, ...] = ()  # what a scale-out worker hands on to classification
 
 
 # --------------------------------------------------------------------------- items

@@ -102,9 +102,18 @@ def build_runtime(
     fetcher = Fetcher(client, settings.fetch, clock)
     return Runtime(
         settings=settings, store=store, clock=clock, fetcher=fetcher, watchlist=watchlist, http_client=client,
-        sources=sources, classifier_factory=classifier_factory(settings, watchlist),
+        sources=sources, parser=parse_pool(settings, sum(1 for s in sources if s.enabled)), classifier_factory=classifier_factory(settings, watchlist),
         notifiers=build_notifiers(settings, stream=stream),
     )
+
+
+def parse_pool(settings: Settings, source_count: int):
+    """Parse in worker processes when there are enough sources to keep them busy; inline otherwise."""
+    from monitor.sources.parsing import ParsePool, default_workers
+
+    fetch = settings.fetch
+    workers = default_workers() if fetch.parse_workers < 0 else fetch.parse_workers
+    return ParsePool(workers if source_count >= fetch.parallel_from else 0)
 
 
 def seed_subscriptions(store: Any, settings: Settings) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from monitor.commands import (  # noqa: F401
     incidents,
     outbox,
     polling,
+    storage,
     subscriptions,
     workspace,
 )

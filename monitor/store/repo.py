@@ -35,6 +35,7 @@ DeliveryEntry = DeliveryPlan  # channel_kind, target, next_attempt_at (release_a
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
 FOLD_LOCK_KEY = 0x726D666C  # held while a batch of items is folded into incidents ("rmfl")
 DELIVERY_STATUSES = ("pending", "held", "retrying", "failed", "sent")
+INSERT_CHUNK = 200  # rows per INSERT: 16 columns each stays under SQLite's 32,766 bound parameters
 DROPPED_PREFIX = "dropped:"  # last_error of a delivery that must never be requeued (its incident was dismissed)
 
 
@@ -103,9 +104,16 @@ class Store(WorkspaceQueries):
 
     def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], key: str) -> None:
         """Insert `row`, or update the row that has the same `key`."""
-        stmt = self._insert(table).values(**row)
-        changes = {name: value for name, value in row.items() if name != key}
-        conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=changes))
+        conn.execute(self._upsert_statement(table, tuple(row), key), row)
+
+    def _upsert_statement(self, table: Table, names: tuple[str, ...], key: str) -> Any:
+        """Return (once per table and columns) the INSERT ... ON CONFLICT DO UPDATE taking its values as parameters."""
+        cache = self.__dict__.setdefault("_upserts", {})
+        if (table.name, names, key) not in cache:
+            stmt = self._insert(table)
+            changes = {name: stmt.excluded[name] for name in names if name != key}
+            cache[table.name, names, key] = stmt.on_conflict_do_update(index_elements=[key], set_=changes)
+        return cache[table.name, names, key]
 
     # ------------------------------------------------------------------ sources and health
 
@@ -146,21 +154,26 @@ class Store(WorkspaceQueries):
         Each entry is `(raw, canonical_url, content_hash, alertable, lang)`. An empty guid falls back
         to the canonical URL, then the hash. Unique indexes decide, so racing processes agree.
         """
-        added: list[Item] = []
+        items = [_new_item(source, entry, t.to_utc(fetched_at)) for entry in entries]
+        if not items:
+            return []
         with self._tx() as conn:
             self._lock_items(conn)
-            for entry in entries:
-                item = _new_item(source, entry, t.to_utc(fetched_at))
-                item_id = self._insert_unseen(conn, item)
-                if item_id is not None:
-                    added.append(_with_id(item, item_id))
-        return added
+            return [item for chunk in _chunks(items, INSERT_CHUNK) for item in self._insert_unseen(conn, chunk)]
 
-    def _insert_unseen(self, conn: Connection, item: Item) -> int | None:
-        """Insert an item and return its id, or None when a unique index says it was seen."""
-        values = {name: value for name, value in vars(item).items() if name != "id"}
-        stmt = self._insert(t.items).values(**values).on_conflict_do_nothing()
-        return conn.execute(stmt.returning(t.items.c.id)).scalar_one_or_none()
+    def _insert_unseen(self, conn: Connection, items: Sequence[Item]) -> list[Item]:
+        """Insert items in one statement; return those no unique index had seen, with their ids, in order."""
+        rows = [{name: value for name, value in vars(item).items() if name != "id"} for item in items]
+        # One cached statement, executed for many rows: SQLAlchemy batches them into multi-row INSERTs.
+        stmt = self._insert(t.items).on_conflict_do_nothing().returning(t.items.c.id, t.items.c.guid)
+        # Two entries of one batch can share a guid, URL or hash: the first one listed wins, as one by one.
+        ids = {guid: item_id for item_id, guid in conn.execute(stmt, rows)}
+        added, seen = [], set()
+        for item in items:
+            if item.guid in ids and item.guid not in seen:
+                seen.add(item.guid)
+                added.append(_with_id(item, ids[item.guid]))
+        return added
 
     def _lock_items(self, conn: Connection) -> None:
         """Make concurrent add_items queue on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
@@ -214,12 +227,43 @@ class Store(WorkspaceQueries):
         with self._tx() as conn:
             self._upsert(conn, t.classifications, row, "item_id")
 
+    def save_classifications(self, results: Sequence[tuple[int, Classification]], classifier: str,
+                             at: datetime) -> None:
+        """Store (or replace) many items' classifications in one statement."""
+        if not results:
+            return
+        rows = [{"item_id": item_id, "classifier": classifier, "classified_at": at,
+                 "result": t.classification_json(c)} for item_id, c in results]
+        stmt = self._insert(t.classifications)
+        stmt = stmt.on_conflict_do_update(index_elements=["item_id"], set_={
+            "classifier": stmt.excluded.classifier, "classified_at": stmt.excluded.classified_at,
+            "result": stmt.excluded.result})
+        with self._tx() as conn:
+            conn.execute(stmt, rows)
+
     def get_classification(self, item_id: int) -> Classification | None:
         """Return an item's classification, or None."""
         query = select(t.classifications.c.result).where(t.classifications.c.item_id == item_id)
         with self._tx() as conn:
             result = conn.execute(query).scalar_one_or_none()
         return t.to_classification(result) if result is not None else None
+
+    def prune_items(self, before: datetime, chunk: int = 5000) -> int:
+        """Delete items fetched before `before` that report no incident (their classifications go with them).
+
+        Only processed items go: one waiting for classification is kept whatever its age. Deleted in chunks,
+        each its own short transaction, so polls and folds are never held up for long. Returns how many.
+        """
+        i = t.items.c
+        old = select(i.id).where(i.fetched_at < before, i.incident_id.is_(None), i.processed_at.is_not(None))
+        removed = 0
+        while True:
+            with self._tx() as conn:
+                ids = [item_id for (item_id,) in conn.execute(old.limit(chunk))]
+                if not ids:
+                    return removed
+                conn.execute(t.classifications.delete().where(t.classifications.c.item_id.in_(ids)))
+                removed += conn.execute(t.items.delete().where(i.id.in_(ids))).rowcount
 
     def count_items(self, since: datetime | None = None) -> int:
         """Count the items fetched since `since` (all when None)."""
@@ -548,6 +592,12 @@ def _new_item(source: str, entry: NewEntry, fetched_at: datetime) -> Item:
         lang=lang if lang is not None else raw.lang,
         alertable=alertable,
     )
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Yield `values` in slices of at most `size`."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _first_line(exc: BaseException) -> str:

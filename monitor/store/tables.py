@@ -1,9 +1,9 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
 The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability,
-0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds,
-0006_delivery for update policies, signing secrets and what each alert knew); a test keeps
-the two in step.
+0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds, 0005_scaleout
+for the digest's and retention's indices, 0006_delivery for update policies, signing secrets, what each alert
+knew and digests in the outbox); a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -173,6 +173,8 @@ items = Table(
     # Empty URLs and hashes say nothing about identity, so they never collide.
     Index("uq_items_canonical_url", "canonical_url", unique=True, **_partial("canonical_url <> ''")),
     Index("uq_items_content_hash", "content_hash", unique=True, **_partial("content_hash <> ''")),
+    # Retention finds old items without an incident without reading the ones that have one (0005).
+    Index("ix_items_unlinked_fetched_at", "fetched_at", **_partial("incident_id IS NULL")),
 )
 
 classifications = Table(
@@ -203,6 +205,7 @@ alerts = Table(
     Column("companies", JSON),
     # One `new` alert per incident and subscription, even when two workers race.
     Index("uq_alerts_new", "incident_id", "subscription", unique=True, **_partial("kind = 'new'")),
+    Index("ix_alerts_route_created_at", "route", "created_at"),  # the weekly digest's alerts (0005)
 )
 
 deliveries = Table(
@@ -364,8 +367,8 @@ def to_source(config: Mapping[str, Any]) -> SourceConfig:
 
 
 def health_row(health: SourceHealth) -> dict[str, Any]:
-    """Return the source_health row of a SourceHealth."""
-    return asdict(health)
+    """Return the source_health row of a SourceHealth (flat fields: no deep copy needed)."""
+    return {f.name: getattr(health, f.name) for f in fields(health)}
 
 
 def to_health(row: Row[Any]) -> SourceHealth:

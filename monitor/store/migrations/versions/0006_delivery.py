@@ -1,7 +1,7 @@
 """Delivery v2: update policies, signing secrets, what each alert knew, and digests through the outbox.
 
 Revision ID: 0006_delivery
-Revises: 0004_subscription_seeds
+Revises: 0005_scaleout
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_delivery"
-down_revision = "0004_subscription_seeds"
+down_revision = "0005_scaleout"
 branch_labels = None
 depends_on = None
 
