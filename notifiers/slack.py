@@ -101,12 +101,16 @@ class SlackBotNotifier:
         if not message.key:
             return None
         thread = message.thread_ref if message.alert.kind == "update" else None
+        return self.find_key(message.key, target, thread)
+
+    def find_key(self, key: str, target: str, thread: str | None = None) -> SendReceipt | None:
+        """Look for the message carrying `key` in the channel (or the thread); None when absent (digests too)."""
         cursor = None
         for _ in range(LOOKUP_PAGES):
             response = self._history(target, thread, cursor)
             if response is None:
                 return None
-            ts = _ts_with_key(response.get("messages") or [], message.key)
+            ts = _ts_with_key(response.get("messages") or [], key)
             if ts is not None:
                 return SendReceipt(external_ref=thread or ts)
             cursor = (response.get("response_metadata") or {}).get("next_cursor")

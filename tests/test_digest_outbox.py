@@ -99,3 +99,35 @@ def test_a_daily_digest_subscription_gets_the_day_and_weekly_readers_do_not(tmp_
     assert report.delivered == 1
     [post] = slack.posted
     assert post.body["channel"] == "C0DAILY" and "daily digest 2026-11-18" in json.dumps(post.body)
+
+
+def test_a_digest_sent_before_a_crash_is_found_in_slack_and_not_posted_again(env):
+    from datetime import UTC, date, datetime
+
+    from monitor.config import load_settings
+    from monitor.delivery import drain_outbox
+    from monitor.watchlist import load_watchlist
+    from monitor.weekly import queue_daily_digest
+    from notifiers.base import Pacer
+    from notifiers.slack import SlackBotNotifier, web_client
+
+    stored_incident(env)
+    with SlackServer() as slack:
+        run_env = {**env, "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url}
+        subscribe(run_env, "daily", "--slack-channel", "C0DAILY", "--digest-every", "day")
+        settings = load_settings(env=run_env)
+        now = datetime(2026, 11, 19, 7, tzinfo=UTC)
+        store = Store.open(env["RIGHTS_MONITOR_DB"])
+        try:
+            watchlist = load_watchlist()
+            queue_daily_digest(store, settings, [], date(2026, 11, 18), now, watchlist)
+            [pending] = store.list_deliveries(status="pending")
+            notifier = SlackBotNotifier(web_client(settings.slack), pacer=Pacer(sleep=lambda s: None))
+            # the crash: the intent was recorded and the digest posted, then the process died before the record
+            key = store.record_intent(pending.id, "<rm.d1.1.crash@x.test>", now)
+            notifier.send_digest(store.get_digest(pending.digest_id), "C0DAILY", key)
+            report = drain_outbox(store, {"slack_channel": notifier}, watchlist, now)
+            [sent] = store.list_deliveries(status="sent")
+        finally:
+            store.close()
+    assert report.reconciled == 1 and len(slack.posted) == 1 and sent.id == pending.id
