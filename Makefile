@@ -65,6 +65,7 @@ check-config: install
 
 lint: install
 	$(BIN)/ruff check monitor classifiers notifiers tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var digests .pytest_cache

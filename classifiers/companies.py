@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from classifiers.countries import detect_countries
+from classifiers.placenames import mentioned_countries
 from monitor.watchlist import Company, Watchlist
 
 
@@ -154,7 +154,7 @@ def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLin
     """Find the tracked companies an item names and those it shows taking part."""
     text = f"{title}.\n{summary}" if summary else title
     folded = fold_keep_length(text)
-    places = lru_cache(maxsize=1)(lambda: detect_countries(title, summary))
+    places = lru_cache(maxsize=1)(lambda: mentioned_countries(title, summary))
     mentions = _accepted(_find(folded, _matcher(watchlist), places), folded, text)
     mentioned = _ordered(m.company.name for m in mentions)
     vote = bool(_ELECTION.search(folded) and _DISINFORMATION.search(folded))
@@ -408,7 +408,7 @@ def _owned(before: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _is_place(word: str) -> bool:
-    return bool(detect_countries(word.title(), ""))
+    return bool(mentioned_countries(word.title(), ""))
 
 
 def _most_specific(names: Sequence[str], watchlist: Watchlist) -> tuple[str, ...]:

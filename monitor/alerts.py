@@ -1,12 +1,12 @@
 """Decide who hears of an incident, how loudly, and when: severity, matching, caps, quiet hours.
 
-Pure: data and a clock in, data out. The pipeline calls, after each incident change,
+Pure: data and a clock in, data out. This module is the one routing decision: the pipeline calls,
+after each incident change,
 
-    incident = apply_severity(incident)
-    decisions = decide_alerts(incident, prior, subscriptions, watchlist, now, sent_today)
+    decisions = decide_alerts(incident, prior, subscriptions, watchlist, now, sent_today, slack_webhook_mode)
 
-and stores each `decision.alert` with one outbox delivery per channel target in state
-`decision.delivery_status` (pending | held | digest), due at `decision.release_at`.
+and stores each `decision.alert` with exactly the outbox rows `decision.deliveries` names (one per channel
+target, none for the digest); it decides nothing itself.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monitor.types import Alert, Incident, QuietHours, Severity, Subscription
+from monitor.types import Alert, DeliveryPlan, Incident, QuietHours, Severity, Subscription
 
 UPDATE_GAP = timedelta(hours=1)  # webhook follow-ups: no threads, so at most one an hour
 MANY_SOURCES = 3
 LONG_HOURS = 72.0
+STILL_GOING = timedelta(hours=24)  # a shutdown still reported this long after it began is news for every policy
 
 
 class CompanyDirectory(Protocol):
@@ -42,6 +43,12 @@ class AlertDecision:
     alert: Alert
     route: str  # instant | digest
     release_at: datetime
+    deliveries: tuple[DeliveryPlan, ...] = ()  # the outbox rows to store; none for the digest
+
+    @property
+    def kind(self) -> str:
+        """Return what the subscriber receives: new, update or digest."""
+        return "digest" if self.route == "digest" else self.alert.kind
 
     @property
     def delivery_status(self) -> str:
@@ -327,10 +334,14 @@ def decide_alerts(
     watchlist: CompanyDirectory,
     now: datetime,
     sent_today: Mapping[str, int],
+    slack_webhook_mode: bool = False,
 ) -> list[AlertDecision]:
-    """Decide the new or update alerts an incident raises now, each routed (instant, held or digest)."""
+    """Decide the new or update alerts an incident raises now, each routed (instant, held or digest).
+
+    `slack_webhook_mode`: no bot token but a webhook, so Slack channel subscriptions go through the webhook.
+    """
     decisions = []
-    for sub in subscriptions:
+    for sub in slack_route(subscriptions, slack_webhook_mode):
         alert = _alert_for(sub, incident, prior, watchlist, now)
         if alert is not None:
             decisions.append(route_alert(alert, sub, now, sent_today))
@@ -347,28 +358,62 @@ def _alert_for(
         return None
     mine = [a for a in prior if a.subscription == sub.name and a.incident_id == incident.id]
     if not mine:
-        return Alert(incident.id, sub.name, "new", incident.severity, why, now, note=_count_note(incident.source_count))
+        alert = Alert(incident.id, sub.name, "new", incident.severity, why, now, note=_count_note(incident.source_count))
+        return with_snapshot(alert, incident)
+    if sub.update_policy == "none":
+        return None
     if sub.channel.kind == "slack_webhook" and throttle_update(mine, now):
         return None  # the next change after the hour carries the cumulative update
-    return _update_alert(incident, mine, why, now)
+    return _update_alert(incident, mine, why, now, sub.update_policy)
 
 
-def _update_alert(incident: Incident, mine: Sequence[Alert], why: str, now: datetime) -> Alert | None:
-    known = max((recorded_sources(a) or 0 for a in mine), default=0) or incident.source_count
-    changes = []
-    if incident.source_count > known:
-        more = incident.source_count - known
-        changes.append(f"{more} more source{'s' if more != 1 else ''}")
-    if incident.severity > max(a.severity for a in mine):
-        changes.append(f"severity raised to {incident.severity}")
+def with_snapshot(alert: Alert, incident: Incident) -> Alert:
+    """Record on an alert what the incident was when it was decided, for measuring the next update."""
+    return replace(alert, source_count=incident.source_count, countries=incident.countries,
+                   companies=incident.companies)
+
+
+def _update_alert(incident: Incident, mine: Sequence[Alert], why: str, now: datetime, policy: str) -> Alert | None:
+    changes = update_changes(incident, mine, now, policy)
     if not changes:
         return None
     note = f"{'; '.join(changes)} ({incident.source_count} sources in all)"
-    return Alert(incident.id, mine[0].subscription, "update", incident.severity, why, now, note=note)
+    alert = Alert(incident.id, mine[0].subscription, "update", incident.severity, why, now, note=note)
+    return with_snapshot(alert, incident)
 
 
-_NEW_NOTE = re.compile(r"^(\d+) sources?$")
-_UPDATE_NOTE = re.compile(r"\((\d+) sources? in all\)$")
+def update_changes(incident: Incident, mine: Sequence[Alert], now: datetime, policy: str = "all") -> list[str]:
+    """List what changed since a subscriber's earlier alerts, as the policy counts it.
+
+    `material`: a new country, a new tracked company, severity up, or a shutdown still reported after
+    STILL_GOING; `all` also counts each new source. Alerts stored before the snapshot columns existed
+    record nothing: the incident as it is now is their baseline.
+    """
+    recorded = [a for a in mine if a.source_count]
+    known_sources = max((a.source_count for a in recorded), default=incident.source_count)
+    known_countries = {c for a in recorded for c in a.countries} if recorded else set(incident.countries)
+    known_companies = {c for a in recorded for c in a.companies} if recorded else set(incident.companies)
+    changes = []
+    if policy == "all" and incident.source_count > known_sources:
+        more = incident.source_count - known_sources
+        changes.append(f"{more} more source{'s' if more != 1 else ''}")
+    countries = [c for c in incident.countries if c not in known_countries]
+    if countries:
+        changes.append(f"new countr{'ies' if len(countries) > 1 else 'y'}: {', '.join(countries)}")
+    companies = [c for c in incident.companies if c not in known_companies]
+    if companies:
+        changes.append(f"new compan{'ies' if len(companies) > 1 else 'y'}: {', '.join(companies)}")
+    if incident.severity > max(a.severity for a in mine):
+        changes.append(f"severity raised to {incident.severity}")
+    if _still_going(incident, mine):
+        changes.append(f"shutdown still reported after {int(STILL_GOING.total_seconds() // 3600)} h")
+    return changes
+
+
+def _still_going(incident: Incident, mine: Sequence[Alert]) -> bool:
+    # Once per incident: the first report past STILL_GOING after every earlier alert was decided.
+    mark = incident.first_seen + STILL_GOING
+    return "shutdown" in incident.labels and incident.last_seen >= mark and all(a.created_at < mark for a in mine)
 
 
 def _count_note(count: int) -> str:
@@ -376,9 +421,8 @@ def _count_note(count: int) -> str:
 
 
 def recorded_sources(alert: Alert) -> int | None:
-    """Return the source count an alert's note recorded when it was decided, if any."""
-    match = _NEW_NOTE.match(alert.note) or _UPDATE_NOTE.search(alert.note)
-    return int(match.group(1)) if match else None
+    """Return the source count an alert recorded when it was decided, if it recorded one."""
+    return alert.source_count or None
 
 
 def throttle_update(prior: Sequence[Alert], now: datetime) -> bool:
@@ -393,7 +437,18 @@ def route_alert(alert: Alert, sub: Subscription, now: datetime, sent_today: Mapp
     """Route an alert: to the digest past the daily cap, else instant at the end of quiet hours."""
     if sub.daily_cap is not None and sent_today.get(sub.name, 0) >= sub.daily_cap:
         return AlertDecision(alert, "digest", now)
-    return AlertDecision(alert, "instant", release_time(sub, now))
+    release = release_time(sub, now)
+    status = "held" if release > alert.created_at else "pending"
+    plans = tuple(DeliveryPlan(sub.channel.kind, target, release, status) for target in sub.channel.targets)
+    return AlertDecision(alert, "instant", release, plans)
+
+
+def slack_route(subscriptions: Sequence[Subscription], webhook_mode: bool) -> list[Subscription]:
+    """In webhook mode (no bot token), Slack channel subscriptions go through the webhook: no threads."""
+    if not webhook_mode:
+        return list(subscriptions)
+    return [replace(s, channel=replace(s.channel, kind="slack_webhook")) if s.channel.kind == "slack_channel" else s
+            for s in subscriptions]
 
 
 def count_instant(decisions: Iterable[AlertDecision], sent_today: Mapping[str, int]) -> dict[str, int]:

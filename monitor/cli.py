@@ -1,89 +1,16 @@
-"""The command line: builds the dependencies once and passes them down."""
+"""The command line: builds the dependencies once and passes them down.
+
+The group and its options live in `monitor.commands.root`; importing `monitor.commands` registers every
+subcommand on it. Imports point one way: cli -> commands -> commands.root.
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
-from dataclasses import dataclass
-from typing import Any
+from monitor.commands import cli
+from monitor.commands.root import MonitorGroup, Options, _settings, configure_logging, secrets_of
 
-import click
-
-from monitor.errors import MonitorError
-
-
-@dataclass
-class Options:
-    settings: str | None
-    sources: str | None
-    db: str | None
-
-
-def _settings(ctx: click.Context):
-    from monitor.config import load_settings
-    from monitor.hygiene import register_secrets
-
-    opts: Options = ctx.obj
-    settings = load_settings(opts.settings, db=opts.db, sources=opts.sources)
-    register_secrets(secrets_of(settings))
-    return settings
-
-
-def secrets_of(settings: Any) -> list[str | None]:
-    """The settings values that must never be shown: tokens, passwords, webhook URLs, the store URL."""
-    db_password = None
-    if "@" in settings.db_url and "://" in settings.db_url:
-        credentials = settings.db_url.split("://", 1)[1].rpartition("@")[0]
-        db_password = credentials.partition(":")[2] or None
-    return [settings.slack.bot_token, settings.slack.webhook_url, settings.smtp.password, db_password]
-
-
-class MonitorGroup(click.Group):
-    """Turn every MonitorError into one clear line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except MonitorError as exc:
-            from monitor.hygiene import clean_line, mask_secrets
-
-            click.echo(f"error: {mask_secrets(clean_line(str(exc)))}", err=True)
-            ctx.exit(2)
-
-
-@click.group(cls=MonitorGroup)
-@click.option("--settings", "settings_path", envvar="RIGHTS_MONITOR_SETTINGS", help="Settings YAML file.")
-@click.option("--sources", help="sources.yaml to use (env RIGHTS_MONITOR_SOURCES).")
-@click.option("--db", help="Store URL, e.g. sqlite:///var/monitor.db or postgresql+psycopg://... (env RIGHTS_MONITOR_DB).")
-@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
-@click.pass_context
-def cli(ctx: click.Context, settings_path: str | None, sources: str | None, db: str | None, verbose: int) -> None:
-    """rights-monitor: human-rights incidents involving ICT companies, from the news to the people who act."""
-    configure_logging(verbose)
-    from monitor.hygiene import install_log_hygiene
-
-    install_log_hygiene()  # no control character from a feed, and no secret, reaches a log line
-    ctx.obj = Options(settings_path, sources, db)
-
-
-OWN_LOGGERS = ("monitor", "classifiers", "notifiers")
-
-
-def configure_logging(verbose: int) -> None:
-    """Warnings by default; -v adds what the monitor does, in its own words; -vv debugs every library too."""
-    if verbose >= 2:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        return
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%H:%M:%S")
-    if verbose == 1:  # libraries (alembic, httpx, apscheduler) stay at warnings
-        for name in OWN_LOGGERS:
-            logging.getLogger(name).setLevel(logging.INFO)
+__all__ = ["MonitorGroup", "Options", "_settings", "cli", "configure_logging", "main", "secrets_of"]
 
 
 def main() -> None:
     cli(prog_name="rights-monitor")
-
-
-from monitor import commands  # noqa: F401  (registers the subcommands on `cli`)

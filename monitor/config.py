@@ -232,7 +232,7 @@ def _build(cls: type, flat: Mapping[str, Any], prefix: str, where: _Where) -> An
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         path, hint = prefix + f.name, hints[f.name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[f.name] = _build(hint, flat, path + ".", where)
         elif path in flat:
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from monitor.errors import DeliveryError, NotConfigured
 from monitor.hygiene import mask_target, register_secrets
 from monitor.references import unconfigured_reason
 from monitor.store.repo import DROPPED_PREFIX
-from monitor.types import Delivery, Message
+from monitor.types import Delivery, Message, SendReceipt
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,11 @@ def drain_outbox(store: Any, notifiers: Mapping[str, Any], watchlist: Any, now: 
 
 
 def _recipient(delivery: Delivery, store: Any) -> str:
-    alert = store.get_alert(delivery.alert_id)
+    if delivery.digest_id is not None:
+        digest = store.get_digest(delivery.digest_id)
+        subscription = f"digest {digest.week} for {digest.reader}, " if digest else ""
+        return f"{subscription}{delivery.channel_kind} {mask_target(delivery.target)}"
+    alert = store.get_alert(delivery.alert_id) if delivery.alert_id is not None else None
     subscription = f"subscription {alert.subscription}, " if alert else ""
     return f"{subscription}{delivery.channel_kind} {mask_target(delivery.target)}"
 
@@ -100,11 +104,6 @@ def problem_lines(problems: Mapping[tuple[str, str], list[int]]) -> list[str]:
 def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], watchlist: Any,
                  now: datetime, sender: str | None,
                  public_url: str | None = None) -> tuple[str, str, DeliveryError | None]:
-    alert = store.get_alert(delivery.alert_id)
-    incident = store.get_incident(alert.incident_id) if alert else None
-    if alert is None or incident is None or incident.status == "dismissed":
-        store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
-        return "dropped", "", None
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
         why = NotConfigured(unconfigured_reason(delivery.channel_kind))
@@ -112,6 +111,13 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
         store.mark_retry(delivery.id, str(why), retry_at)
         log.warning("delivery %s: %s", delivery.id, why)
         return "retried", f"{why}; tried again at {_at(retry_at)} or with `deliver --all`", None
+    if delivery.digest_id is not None:
+        return _deliver_digest(delivery, store, notifier, now, sender)
+    alert = store.get_alert(delivery.alert_id) if delivery.alert_id is not None else None
+    incident = store.get_incident(alert.incident_id) if alert else None
+    if alert is None or incident is None or incident.status == "dismissed":
+        store.mark_failed(delivery.id, f"{DROPPED_PREFIX} incident dismissed before delivery")
+        return "dropped", "", None
     if "://" in delivery.target:  # a webhook URL is a credential: no log line (slack_sdk's included) shows it
         register_secrets([delivery.target])
     message = build_message(store, incident, alert, delivery, watchlist, sender, public_url)
@@ -124,13 +130,39 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
             store.mark_delivered(delivery.id, now, found.external_ref)
             log.warning("delivery %s was sent before a crash; recorded, not sent again", delivery.id)
             return "reconciled", "", None
-    return _send(notifier, message, delivery, store, now)
+    return _send(lambda: notifier.send(message, delivery.target), delivery, store, now)
+
+
+def _deliver_digest(delivery: Delivery, store: Any, notifier: Any, now: datetime,
+                    sender: str | None) -> tuple[str, str, DeliveryError | None]:
+    """Send a queued digest with the same intent, retry and record as an alert."""
+    edition = store.get_digest(delivery.digest_id)
+    if edition is None:
+        store.mark_failed(delivery.id, f"{DROPPED_PREFIX} digest removed before delivery")
+        return "dropped", "", None
+    key = store.record_intent(delivery.id, intent_key(delivery, sender), now)
+    failpoints.reached("intent-recorded")
+    find_key = getattr(notifier, "find_key", None)
+    if delivery.intent_at is not None and find_key is not None:  # sent before a crash? (Slack bot can tell)
+        try:
+            found = find_key(key, delivery.target)
+        except DeliveryError as exc:
+            log.warning("delivery %s: cannot check whether it was sent (%s); sending", delivery.id, exc)
+            found = None
+        if found is not None:
+            store.mark_delivered(delivery.id, now, found.external_ref)
+            log.warning("digest delivery %s was sent before a crash; recorded, not sent again", delivery.id)
+            return "reconciled", "", None
+    reader = store.get_subscription(edition.reader)
+    channel = reader.channel if reader else None
+    return _send(lambda: notifier.send_digest(edition, delivery.target, key, channel), delivery, store, now)
 
 
 def intent_key(delivery: Delivery, sender: str | None) -> str:
     """Return a key unique to this delivery, usable as an email Message-ID and as a Slack message key."""
     domain = (sender or "").rpartition("@")[2] or "rights-monitor.invalid"
-    return f"<rm.{delivery.alert_id}.{delivery.id}.{secrets.token_hex(6)}@{domain}>"
+    origin = f"d{delivery.digest_id}" if delivery.digest_id is not None else str(delivery.alert_id)
+    return f"<rm.{origin}.{delivery.id}.{secrets.token_hex(6)}@{domain}>"
 
 
 def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
@@ -145,10 +177,10 @@ def _look_up(notifier: Any, message: Message, delivery: Delivery) -> Any:
         return None
 
 
-def _send(notifier: Any, message: Message, delivery: Delivery, store: Any,
+def _send(send: Callable[[], SendReceipt], delivery: Delivery, store: Any,
           now: datetime) -> tuple[str, str, DeliveryError | None]:
     try:
-        receipt = notifier.send(message, delivery.target)
+        receipt = send()
     except DeliveryError as exc:
         if not exc.retryable:
             store.mark_failed(delivery.id, str(exc))
@@ -181,7 +213,7 @@ def build_message(store: Any, incident, alert, delivery: Delivery, watchlist: An
     subscription = store.get_subscription(alert.subscription)
     matched = matched_company(subscription, incident, watchlist) if subscription and watchlist else None
     return Message(incident=shown_incident(incident), alert=alert, company_tickers=tickers, thread_ref=thread,
-                   unsubscribe=link, matched_company=matched)
+                   unsubscribe=link, matched_company=matched, channel=subscription.channel if subscription else None)
 
 
 def unsubscribe_link(subscription: str, target: str, sender: str | None) -> str | None:

@@ -60,7 +60,7 @@ class DemoFeeds:
 
     def url(self, path: str) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+        return f"http://{host!s}:{port}{path}"
 
     def sources(self) -> list[SourceConfig]:
         return [SourceConfig(name=f"demo-{feed}", kind="rss", url=self.url(f"/{feed}.xml"), interval_s=900,

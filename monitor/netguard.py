@@ -78,7 +78,8 @@ class UrlGuard:
         if self.allowed(host, port):
             return []
         literal = _ip(host)
-        addresses = [literal] if literal is not None else [_ip(a) for a in await self._addresses(url, host, port)]
+        addresses: list[Address | None] = (
+            [literal] if literal is not None else [_ip(a) for a in await self._addresses(url, host, port)])
         self._judge(url, host, addresses)
         return [str(ip) for ip in addresses]
 

@@ -13,30 +13,42 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from monitor import alerts, failpoints, incidents
 from monitor.backfill import is_alertable
 from monitor.clock import Clock
-from monitor.config import Settings
+from monitor.config import Settings, SlackSettings
 from monitor.errors import SourceError
 from monitor.hygiene import clean_line
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
 from monitor.sources.parsing import ParsedDocument, dedup_keys, parse_document
 from monitor.types import (
-    Alert,
     Classification,
     ClassifyInput,
     CycleReport,
     Incident,
     Item,
+    NewItem,
     PollResult,
     RawItem,
     SourceConfig,
     SourceHealth,
+    Subscription,
 )
+
+if TYPE_CHECKING:  # types only: `import monitor.pipeline` stays light
+    import httpx
+
+    from classifiers.base import Classifier
+    from monitor.activity import Activity
+    from monitor.sources.fetch import Fetcher
+    from monitor.sources.parsing import ParsePool
+    from monitor.store import Store
+    from monitor.watchlist import Watchlist
+    from notifiers.base import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +58,18 @@ class Runtime:
     """The dependencies of one monitor process, built once by the CLI and passed down."""
 
     settings: Settings
-    store: Any  # monitor.store.Store
+    store: Store
     clock: Clock
-    fetcher: Any  # monitor.sources.fetch.Fetcher
-    watchlist: Any  # monitor.watchlist.Watchlist
+    fetcher: Fetcher
+    watchlist: Watchlist
     sources: Sequence[SourceConfig]
-    classifier_factory: Callable[[], Any]
-    notifiers: dict[str, Any] = field(default_factory=dict)
-    http_client: Any = None  # the httpx.AsyncClient behind the fetcher, closed by aclose()
-    parser: Any = None  # monitor.sources.parsing.ParsePool; None parses inline
-    _classifier: Any = None
+    classifier_factory: Callable[[], Classifier]
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    http_client: httpx.AsyncClient | None = None  # the client behind the fetcher, closed by aclose()
+    parser: ParsePool | None = None  # None parses inline
+    _classifier: Classifier | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    activity: Any = None  # a monitor.activity.Activity that `run` reports from; None for one-off commands
+    activity: Activity | None = None  # what `run` reports from; None for one-off commands
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""
@@ -68,7 +80,7 @@ class Runtime:
         self.store.close()
 
     @property
-    def classifier(self) -> Any:
+    def classifier(self) -> Classifier:
         if self._classifier is None:  # loaded on first use: `check-config` and `deliver` never pay for it
             self._classifier = self.classifier_factory()
         return self._classifier
@@ -150,7 +162,7 @@ def _store_items(source: SourceConfig, parsed: ParsedDocument, health: SourceHea
     first_polled = health.first_polled or now
     first_poll = health.first_polled is None
     entries = [
-        (
+        NewItem(
             raw,
             url_key,
             hash_key,
@@ -275,44 +287,31 @@ def _host(item: Item) -> str:
     return host.removeprefix("www.")
 
 
-def _queue_alerts(incident: Incident, rt: Runtime) -> list[Any]:
+def _queue_alerts(incident: Incident, rt: Runtime) -> list[alerts.AlertDecision]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
     from monitor.subscriptions import expand_watchlists
 
     named = {w.name: w.companies for w in rt.store.list_watchlists()}
-    subscriptions = in_slack_mode(expand_watchlists(rt.store.list_subscriptions(), named), rt.settings.slack)
+    subscriptions = expand_watchlists(rt.store.list_subscriptions(), named)
     # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
     sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)
-    decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today)
-    by_name = {s.name: s for s in subscriptions}
-    for decision in decisions:
-        rows = _delivery_rows(decision, by_name[decision.alert.subscription])
-        rt.store.add_alert(decision.alert, rows, route=decision.route)
+    decisions = alerts.decide_alerts(incident, prior, subscriptions, rt.watchlist, now, sent_today,
+                                     slack_webhook_mode=webhook_mode(rt.settings.slack))
+    for decision in decisions:  # stored as decided: the routing decision names every row
+        rt.store.add_alert(decision.alert, decision.deliveries, route=decision.route)
     return decisions
 
 
-def in_slack_mode(subscriptions: Sequence[Any], slack: Any) -> list[Any]:
-    """Without a bot token, Slack channel subscriptions go through the webhook: no threads, throttled updates."""
-    if slack.bot_token or not slack.webhook_url:
-        return list(subscriptions)
-    return [
-        dataclasses.replace(s, channel=dataclasses.replace(s.channel, kind="slack_webhook"))
-        if s.channel.kind == "slack_channel" else s
-        for s in subscriptions
-    ]
+def webhook_mode(slack: SlackSettings) -> bool:
+    """Tell whether Slack runs in webhook mode: a webhook URL and no bot token."""
+    return bool(slack.webhook_url and not slack.bot_token)
 
 
-def _delivery_rows(decision, subscription) -> list[tuple[str, str, Any, str]]:
-    alert: Alert = decision.alert
-    channel = subscription.channel
-    if decision.route != "instant":
-        return []  # the digest picks it up
-    if alert.kind == "update" and channel.kind == "email":
-        return []  # inboxes get one mail per incident; follow-ups go to the digest
-    # held (quiet hours) rows wait for release_at even under `deliver --all`
-    return [(channel.kind, target, decision.release_at, decision.delivery_status) for target in channel.targets]
+def in_slack_mode(subscriptions: Sequence[Subscription], slack: SlackSettings) -> list[Subscription]:
+    """Return the subscriptions as routed with these Slack settings (webhook mode rewrites Slack channels)."""
+    return alerts.slack_route(subscriptions, webhook_mode(slack))
 
 
 # --------------------------------------------------------------------------- one whole cycle

@@ -8,7 +8,7 @@ not a silence later.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from monitor.countries import country_names
@@ -32,6 +32,14 @@ def channel_problem(kind: str, settings: Any) -> str | None:
         return CHANNEL_SETUP[kind]
     if kind == "email" and not settings.smtp.host:
         return CHANNEL_SETUP[kind]
+    return None
+
+
+def secret_problem(channel: Any, environ: Any) -> str | None:
+    """Return why a signed json_webhook cannot sign (its secret's variable is unset), or None."""
+    name = getattr(channel, "secret_env", None)
+    if name and not environ.get(name):
+        return f"json_webhook secret_env {name} is not set in the environment"
     return None
 
 
@@ -85,11 +93,14 @@ def _country_hint(code: str, known: dict[str, str]) -> str:
     return f" (did you mean {by_name[close[0]]!r} for {known[by_name[close[0]]]}?)" if close else ""
 
 
-def subscription_problems(sub: Any, watchlist: Any, settings: Any,
-                          workspace_lists: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """Every problem of one subscription: its channel, then what it names."""
+def subscription_problems(sub: Any, watchlist: Any, settings: Any, workspace_lists: Iterable[str] = (),
+                          environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Every problem of one subscription: its channel, then what it names (`environ`: default os.environ)."""
+    import os
+
     problems = []
-    problem = channel_problem(sub.channel.kind, settings)
-    if problem:
-        problems.append((sub.channel.kind, problem))
+    for problem in (channel_problem(sub.channel.kind, settings),
+                    secret_problem(sub.channel, os.environ if environ is None else environ)):
+        if problem:
+            problems.append((sub.channel.kind, problem))
     return problems + reference_problems(sub, watchlist, workspace_lists)

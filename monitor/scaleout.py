@@ -149,7 +149,7 @@ class Enqueuer:
         return late
 
 
-def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None) -> Any:
+def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None, send_daily: Any = None) -> Any:
     """Schedule each source's poll, the sweeps and the weekly digest as messages to the workers."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -168,6 +168,9 @@ def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None) 
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
         scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    if send_daily is not None:
+        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
+        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
     from monitor.scheduler import add_retention_job
 
     add_retention_job(scheduler, rt)  # a few DELETEs: the scheduler does it itself

@@ -97,6 +97,8 @@ async def report_activity(rt: Runtime, scheduler: Any, emit: Callable[[str], Non
     """The reporting job: one line for what happened since the last one (nothing when idle), and notices."""
     from monitor.activity import cycle_line, offline_notice
 
+    if rt.activity is None:
+        return  # a one-off command keeps no activity to report
     done = rt.activity.take()
     if done.idle:
         return
@@ -133,7 +135,8 @@ def add_retention_job(scheduler: Any, rt: Runtime) -> None:
 
 
 def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
-                    emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S):
+                    emit: Callable[[str], None] | None = None, report_every_s: float = REPORT_EVERY_S,
+                    send_daily: Callable[[], Any] | None = None):
     """Schedule every enabled source at its interval with jitter, the outbox drain and the weekly digest.
 
     With `emit`, a reporting job says every minute what happened since it last spoke (when anything did).
@@ -159,5 +162,8 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
         digest = rt.settings.digest
         trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
         scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    if send_daily is not None:
+        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
+        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
     add_retention_job(scheduler, rt)
     return scheduler

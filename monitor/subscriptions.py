@@ -15,9 +15,11 @@ from monitor.errors import ConfigError
 from monitor.types import LABELS, Channel, Severity, Subscription
 
 CHANNEL_KEYS = {"slack_channel": "slack_channel", "slack_webhook": "slack_webhook", "email": "email",
-                "console": "console"}
+                "teams_webhook": "teams_webhook", "json_webhook": "json_webhook", "console": "console"}
+URL_CHANNELS = ("slack_webhook", "teams_webhook", "json_webhook")
+UPDATE_POLICIES = ("none", "material", "all")
 FIELDS = {"name", "companies", "watchlists", "tickers", "labels", "countries", "min_severity", "mode",
-          "quiet_hours", "timezone", "daily_cap", "paused", *CHANNEL_KEYS}
+          "quiet_hours", "timezone", "daily_cap", "paused", "updates", "secret_env", "digest_every", *CHANNEL_KEYS}
 
 
 def load_subscriptions(path: Path) -> list[Subscription]:
@@ -79,6 +81,8 @@ def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscr
         timezone=_timezone(entry.get("timezone", "UTC"), f"{where}.timezone"),
         daily_cap=_cap(entry.get("daily_cap"), f"{where}.daily_cap"),
         paused=bool(entry.get("paused", False)),
+        updates=_updates(entry.get("updates"), f"{where}.updates"),
+        digest_every=_digest_every(entry.get("digest_every"), f"{where}.digest_every"),
     )
 
 
@@ -92,14 +96,35 @@ def _strings(value: Any) -> tuple[str, ...]:
 def _channel(entry: Mapping[str, Any], where: str) -> Channel:
     given = [key for key in CHANNEL_KEYS if entry.get(key)]
     if len(given) != 1:
-        raise ConfigError("give exactly one of slack_channel, slack_webhook, email, console", path=where)
+        raise ConfigError(f"give exactly one of {', '.join(CHANNEL_KEYS)}", path=where)
     kind = given[0]
     targets = _strings(entry[kind])
     if kind == "email" and any("@" not in t for t in targets):
         raise ConfigError("not an email address", path=f"{where}.email")
-    if kind == "slack_webhook" and any(not t.startswith(("https://", "http://")) for t in targets):
-        raise ConfigError("not an http(s) URL", path=f"{where}.slack_webhook")
-    return Channel(kind, targets)
+    if kind in URL_CHANNELS and any(not t.startswith(("https://", "http://")) for t in targets):
+        raise ConfigError("not an http(s) URL", path=f"{where}.{kind}")
+    secret_env = str(entry.get("secret_env") or "").strip() or None
+    if secret_env and kind != "json_webhook":
+        raise ConfigError("secret_env signs a json_webhook only", path=f"{where}.secret_env")
+    if secret_env and not secret_env.replace("_", "").isalnum():
+        raise ConfigError(f"secret_env {secret_env!r}: expected an environment variable name", path=f"{where}.secret_env")
+    return Channel(kind, targets, secret_env)
+
+
+def _digest_every(value: Any, path: str) -> str:
+    if value in (None, ""):
+        return "week"
+    if value not in ("week", "day"):
+        raise ConfigError(f"digest_every {value!r}: expected week or day", path=path)
+    return str(value)
+
+
+def _updates(value: Any, path: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in UPDATE_POLICIES:
+        raise ConfigError(f"updates {value!r}: expected none, material or all", path=path)
+    return str(value)
 
 
 def _labels(value: Any, path: str) -> tuple[str, ...]:
@@ -175,5 +200,6 @@ def subscription_mapping(sub: Subscription) -> dict[str, Any]:
         "watchlists": list(sub.watchlists), "tickers": list(sub.tickers), "labels": list(sub.labels),
         "countries": list(sub.countries), "min_severity": str(sub.min_severity), "mode": sub.mode,
         "quiet_hours": f"{quiet.start}-{quiet.end}" if quiet else None, "timezone": sub.timezone,
-        "daily_cap": sub.daily_cap, "paused": sub.paused,
+        "daily_cap": sub.daily_cap, "paused": sub.paused, "updates": sub.updates, "digest_every": sub.digest_every,
+        **({"secret_env": sub.channel.secret_env} if sub.channel.secret_env else {}),
     }

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 LABELS: tuple[str, ...] = ("surveillance", "censorship", "shutdown", "election_interference")
 REVIEW_STATES: tuple[str, ...] = ("new", "confirmed", "dismissed")
@@ -320,10 +320,11 @@ class QuietHours:
 
 @dataclass(frozen=True)
 class Channel:
-    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | console."""
+    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | teams_webhook | json_webhook | console."""
 
     kind: str
     targets: tuple[str, ...]
+    secret_env: str | None = None  # json_webhook: the environment variable holding the HMAC-SHA256 key
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,15 @@ class Subscription:
     timezone: str = "UTC"
     daily_cap: int | None = None
     paused: bool = False  # a paused subscription hears of nothing until resumed
+    updates: str | None = None  # none | material | all; None: the channel's default (see update_policy)
+    digest_every: str = "week"  # week | day: how often a digest-mode subscription gets its digest
+
+    @property
+    def update_policy(self) -> str:
+        """Return which updates this subscription hears: `all` for Slack by default, else `material`."""
+        if self.updates:
+            return self.updates
+        return "all" if self.channel.kind in ("slack_channel", "slack_webhook", "console") else "material"
 
 
 @dataclass(frozen=True)
@@ -354,7 +364,11 @@ class Alert:
     why: str  # rule and evidence, human readable
     created_at: datetime
     id: int | None = None
-    note: str = ""  # for updates: "3 more sources"
+    note: str = ""  # for updates, what changed in words: "new country: Sudan; 3 more sources"
+    # What the incident was when this alert was decided: the next update is measured against these.
+    source_count: int = 0
+    countries: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,6 +382,26 @@ class Message:
     unsubscribe: str | None = None  # mailto: or URL
     key: str | None = None  # chosen before the first send and kept across retries: email Message-ID, Slack key
     matched_company: str | None = None  # the company the subscriber follows, for the email subject
+    channel: Channel | None = None  # the subscription's channel: per-target options such as a signing secret
+
+
+class NewItem(NamedTuple):
+    """One fetched item as the pipeline hands it to the store: the raw item and what was worked out of it."""
+
+    raw: RawItem
+    canonical_url: str
+    content_hash: str
+    alertable: bool  # False for backfill: stored, never alerted
+    lang: str | None
+
+
+class DeliveryPlan(NamedTuple):
+    """One outbox row the routing decision asks for: where, from when, and in which state."""
+
+    channel_kind: str
+    target: str
+    release_at: datetime  # the row's next_attempt_at: now, or the end of quiet hours
+    status: str  # pending | held (held rows wait for release_at even under `deliver --all`)
 
 
 @dataclass(frozen=True)
@@ -375,7 +409,7 @@ class Delivery:
     """An outbox entry: one message to one target."""
 
     id: int
-    alert_id: int
+    alert_id: int | None  # None for a digest delivery
     channel_kind: str
     target: str
     status: str  # pending | sent | failed | held | digest
@@ -388,6 +422,40 @@ class Delivery:
     claimed_by: str | None = None  # the lease holder (host:pid:start), while claimed
     intent_key: str | None = None  # chosen before the first send: email Message-ID, Slack client key
     intent_at: datetime | None = None  # when a send was last attempted; reconciled after a crash
+    digest_id: int | None = None  # a digest delivery: the DigestEdition it sends
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One top incident as a compact digest shows it."""
+
+    title: str
+    url: str
+    severity: str
+    countries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestEdition:
+    """One reader's digest of one period, rendered once and queued in the outbox for every channel.
+
+    Email sends `html` (chart inline as cid:chart) and `text`; Slack, Teams and webhooks the compact
+    fields (counts, top incidents, a link to the full digest).
+    """
+
+    week: str  # 2026-W47, or a day (2026-11-23) for a daily digest
+    reader: str  # the subscription's name, or "recipients" for the configured digest recipients
+    created_at: datetime
+    subject: str
+    html: str
+    text: str
+    chart: bytes | None = None
+    total: int = 0
+    previous_total: int = 0
+    by_label: tuple[tuple[str, int], ...] = ()
+    top: tuple[DigestLine, ...] = ()
+    link: str | None = None
+    id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
@@ -80,7 +80,7 @@ def build_runtime(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    stream: IO[str] | None = None,
+    stream: TextIO | None = None,
     client: Any = None,
     store: Any = None,
     sources: Any = None,

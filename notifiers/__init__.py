@@ -5,23 +5,31 @@ Each kind registers in NOTIFIERS the way a plugin would; `build_notifiers` keeps
 
 from __future__ import annotations
 
+import logging
 from typing import TextIO
 
 from monitor.config import Settings
 from monitor.errors import NotConfigured
-from notifiers.base import NOTIFIERS, Notifier, Pacer
+from notifiers.base import NOTIFIERS, Notifier, NotifierLimits, Pacer
 from notifiers.console import ConsoleNotifier
 from notifiers.mail import EmailNotifier, resolve_tls, send_digest
 from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier
+from notifiers.teams import TeamsWebhookNotifier
+from notifiers.webhook import JsonWebhookNotifier
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "NOTIFIERS",
     "ConsoleNotifier",
     "EmailNotifier",
+    "JsonWebhookNotifier",
     "Notifier",
+    "NotifierLimits",
     "Pacer",
     "SlackBotNotifier",
     "SlackWebhookNotifier",
+    "TeamsWebhookNotifier",
     "build_notifiers",
     "resolve_tls",
     "send_digest",
@@ -34,7 +42,8 @@ def build_notifiers(settings: Settings, stream: TextIO | None = None) -> dict[st
     for kind in NOTIFIERS:
         try:
             built[kind] = NOTIFIERS.get(kind).from_settings(settings)
-        except NotConfigured:
+        except NotConfigured as exc:
+            log.info("notifier %s switched off: %s", kind, exc)
             continue
     if stream is not None:
         built["console"] = ConsoleNotifier(stream)

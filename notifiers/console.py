@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from monitor.config import Settings
 from monitor.errors import DeliveryError
-from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS
-from notifiers.render import console_text, one_line
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from notifiers.base import NOTIFIERS, NotifierLimits
+from notifiers.render import console_text, digest_plain, one_line
 
 
 @NOTIFIERS.register("console")
@@ -17,6 +17,7 @@ class ConsoleNotifier:
     """Write each alert to a text stream (stdout unless one is given)."""
 
     kind = "console"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=100_000, per_second=1000.0)
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -35,5 +36,16 @@ class ConsoleNotifier:
             stream.write(head + console_text(message))
             stream.flush()
         except (OSError, ValueError) as exc:  # closed pipe or closed file
+            raise DeliveryError(f"console: cannot write: {exc}", retryable=False) from exc
+        return SendReceipt()
+
+    def send_digest(self, edition: DigestEdition, target: str = "", key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Print the compact digest."""
+        stream = self._stream or sys.stdout
+        try:
+            stream.write(f"--- digest {one_line(target)} ---\n" + digest_plain(edition))
+            stream.flush()
+        except (OSError, ValueError) as exc:
             raise DeliveryError(f"console: cannot write: {exc}", retryable=False) from exc
         return SendReceipt()

@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from monitor.config import Settings, SmtpSettings, resolve_smtp_tls
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import email_parts, one_line, safe_unsubscribe
 
 TLS_MODES = ("starttls", "ssl", "none")
@@ -50,6 +51,14 @@ def _header_safe(url: str) -> str:
     return url.replace("<", "%3C").replace(">", "%3E").replace(",", "%2C")
 
 
+def thread_id(ref: str | None) -> str | None:
+    """Return the first alert's Message-ID when `ref` is one (`<...@...>`, no line breaks), else None."""
+    ref = (ref or "").strip()
+    if ref.startswith("<") and ref.endswith(">") and "@" in ref and not any(c in ref for c in "\r\n, "):
+        return ref
+    return None
+
+
 def alert_email(message: Message, sender: str, target: str) -> EmailMessage:
     """Compose the multipart/alternative alert email for one recipient."""
     subject, text, html = email_parts(message)
@@ -57,6 +66,10 @@ def alert_email(message: Message, sender: str, target: str) -> EmailMessage:
     for name, value in unsubscribe_headers(sender, message.alert.subscription, message.unsubscribe).items():
         msg[name] = value
     msg["X-Rights-Monitor-Incident"] = str(message.incident.id)
+    first = thread_id(message.thread_ref) if message.alert.kind == "update" else None
+    if first:  # mail clients thread an update under the first alert
+        msg["In-Reply-To"] = first
+        msg["References"] = first
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
@@ -70,13 +83,14 @@ def digest_email(
     text: str,
     chart_png: bytes | None,
     when: datetime | None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Compose a digest email; the chart travels inline (multipart/related, cid) with the HTML."""
-    msg = _envelope(sender, single_address(recipient), one_line(subject), when)
+    msg = _envelope(sender, single_address(recipient), one_line(subject), when, message_id)
     msg.set_content(text)
     msg.add_alternative(_with_chart(html) if chart_png else html, subtype="html")
     if chart_png:
-        html_part = msg.get_payload()[1]
+        html_part: Any = msg.get_payload()[1]  # type: ignore[index]  # multipart: a list of parts
         html_part.add_related(chart_png, "image", "png", cid=f"<{CHART_CID}>", filename="chart.png")
     return msg
 
@@ -157,6 +171,8 @@ def smtp_session(settings: SmtpSettings, ssl_context: ssl.SSLContext | None = No
 
 
 def _connect(settings: SmtpSettings, mode: str, context: ssl.SSLContext) -> smtplib.SMTP:
+    if not settings.host:
+        raise DeliveryError("email is not configured: set SMTP_HOST", retryable=False)
     if mode == "ssl":
         return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
     return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
@@ -174,6 +190,8 @@ class EmailNotifier:
     """Send each alert as its own email to one address."""
 
     kind = "email"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=1_000_000, per_second=5.0, threads=True,
+                                                      attachments=True)  # threads: In-Reply-To
 
     def __init__(self, settings: SmtpSettings, ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
@@ -195,6 +213,19 @@ class EmailNotifier:
             with smtp_session(self.settings, self._ssl_context) as smtp:
                 smtp.send_message(msg)
         except OSError as exc:  # smtplib's errors are OSErrors too
+            raise smtp_error(exc, where) from exc
+        return SendReceipt(external_ref=msg["Message-ID"])
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Mail the full HTML digest to `target`, the chart inline; the outbox's key is its Message-ID."""
+        msg = digest_email(self.settings.sender, target, edition.subject, edition.html, edition.text, edition.chart,
+                           edition.created_at, message_id=key)
+        where = f"digest email {self.settings.host}:{self.settings.port}"
+        try:
+            with smtp_session(self.settings, self._ssl_context) as smtp:
+                smtp.send_message(msg)
+        except OSError as exc:
             raise smtp_error(exc, where) from exc
         return SendReceipt(external_ref=msg["Message-ID"])
 

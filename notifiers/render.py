@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.countries import country_name
-from monitor.types import Message, Severity
+from monitor.types import DigestEdition, Message, Severity
 
 # Slack's documented Block Kit limits.
 SLACK_SECTION_MAX = 3000
@@ -221,6 +221,44 @@ def _plain(text: str) -> dict[str, Any]:
 
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, SLACK_SECTION_MAX)}}
+
+
+# --------------------------------------------------------------------------- compact digest
+
+DIGEST_TOP = 5
+
+
+def digest_summary(edition: DigestEdition) -> str:
+    """Return the digest's counts in one plain line: "7 incidents (+2): 4 shutdown, 3 surveillance"."""
+    change = edition.total - edition.previous_total
+    counts = ", ".join(f"{n} {label.replace('_', ' ')}" for label, n in edition.by_label)
+    head = f"{edition.total} incident{'s' if edition.total != 1 else ''} ({'+' if change >= 0 else ''}{change})"
+    return f"{head}: {one_line(counts)}" if counts else head
+
+
+def digest_blocks(edition: DigestEdition) -> tuple[str, list[dict[str, Any]]]:
+    """Return the fallback text and compact Block Kit of a digest: counts, top incidents, the full digest's link."""
+    title = clip(one_line(edition.subject), SLACK_HEADER_MAX)
+    lines = [f"{SEVERITY_MARK.get(Severity.parse(line.severity), '')} "
+             f"{mrkdwn_link(safe_url(line.url), _esc(line.title, TITLE_MAX))} \u00b7 {_esc(line.severity, 20)}"
+             for line in edition.top[:DIGEST_TOP]]
+    blocks = [{"type": "header", "text": _plain(title)}, _section(_esc(digest_summary(edition), 1000))]
+    if lines:
+        blocks.append(_section("*Top incidents*\n" + "\n".join(lines)))
+    link = safe_url(edition.link or "")
+    if link:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn_link(link, "Full digest")}]})
+    return clip_mrkdwn(escape_mrkdwn(f"{title}: {digest_summary(edition)}"), SLACK_TEXT_MAX), blocks
+
+
+def digest_plain(edition: DigestEdition) -> str:
+    """Return the compact digest as plain text lines (console, Teams)."""
+    lines = [one_line(edition.subject), digest_summary(edition)]
+    lines += [f"- [{line.severity}] {one_line(line.title)} {safe_url(line.url) or ''}".rstrip()
+              for line in edition.top[:DIGEST_TOP]]
+    if edition.link and safe_url(edition.link):
+        lines.append(f"Full digest: {safe_url(edition.link)}")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- email

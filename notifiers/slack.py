@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured, SourceError
 from monitor.netguard import UrlGuard
-from monitor.types import Message, SendReceipt
-from notifiers.base import NOTIFIERS, Pacer, redact_url, retryable_status
-from notifiers.render import safe_url, slack_blocks
+from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, redact_url, retryable_status
+from notifiers.render import digest_blocks, safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
@@ -60,6 +60,8 @@ class SlackBotNotifier:
     """Post to a channel as a bot; updates reply in the thread of the first message."""
 
     kind = "slack_channel"
+    # Slack: 40,000 characters of text, 50 blocks, about one message per second per channel
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0, threads=True)
 
     def __init__(self, client: Any, pacer: Pacer | None = None) -> None:
         self._client = client  # a slack_sdk.WebClient
@@ -83,6 +85,13 @@ class SlackBotNotifier:
         # Slack wants replies threaded on the parent, so a reply hands the parent back.
         return SendReceipt(external_ref=thread or ts)
 
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Post the compact digest (counts, top incidents, the full digest's link) to channel `target`."""
+        text, blocks = digest_blocks(edition)
+        self._pacer.wait(target)
+        return SendReceipt(external_ref=self._post(target, text, blocks, None, key))
+
     def find_sent(self, message: Message, target: str) -> SendReceipt | None:
         """Look for the message carrying `message.key` in the channel (or the thread); None when absent.
 
@@ -92,12 +101,16 @@ class SlackBotNotifier:
         if not message.key:
             return None
         thread = message.thread_ref if message.alert.kind == "update" else None
+        return self.find_key(message.key, target, thread)
+
+    def find_key(self, key: str, target: str, thread: str | None = None) -> SendReceipt | None:
+        """Look for the message carrying `key` in the channel (or the thread); None when absent (digests too)."""
         cursor = None
         for _ in range(LOOKUP_PAGES):
             response = self._history(target, thread, cursor)
             if response is None:
                 return None
-            ts = _ts_with_key(response.get("messages") or [], message.key)
+            ts = _ts_with_key(response.get("messages") or [], key)
             if ts is not None:
                 return SendReceipt(external_ref=thread or ts)
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
@@ -176,6 +189,7 @@ class SlackWebhookNotifier:
     """Post to an incoming webhook: the target URL, or the configured one when the target is not a URL."""
 
     kind = "slack_webhook"
+    limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0)
 
     def __init__(
         self,
@@ -200,8 +214,15 @@ class SlackWebhookNotifier:
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""
+        return self._post_blocks(target, *slack_blocks(message))
+
+    def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
+                    channel: Channel | None = None) -> SendReceipt:
+        """Post the compact digest through the webhook."""
+        return self._post_blocks(target, *digest_blocks(edition))
+
+    def _post_blocks(self, target: str, text: str, blocks: list[dict[str, Any]]) -> SendReceipt:
         url = self._url_for(target)
-        text, blocks = slack_blocks(message)
         self._pacer.wait(url)
         where = f"slack webhook {redact_url(url)}"
         try:

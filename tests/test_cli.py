@@ -130,7 +130,7 @@ def test_digest_send_emails_analysts_with_the_chart_inline(tmp_path, env):
                     "RIGHTS_MONITOR_DIGEST_TO": "analysts@example.org"}
         result = invoke(["digest", "--week", "2026-W47", "--out", str(tmp_path / "d"), "--send"], mail_env)
         assert result.exit_code == 0, result.output
-        assert "sent to 1 recipients" in result.output
+        assert "queued 1 digest deliveries; delivered 1" in result.output
         [received] = smtp.received
     assert received.rcpt_tos == ("analysts@example.org",)
     message = received.message

@@ -17,16 +17,17 @@ from tests.test_notifiers_render import hostile_message, make_message
 
 
 def test_built_in_kinds_register_like_plugins():
-    assert NOTIFIERS.kinds() == ["console", "email", "slack_channel", "slack_webhook"]
+    assert NOTIFIERS.kinds() == ["console", "email", "json_webhook", "slack_channel", "slack_webhook", "teams_webhook"]
     for kind in NOTIFIERS:
         assert NOTIFIERS.get(kind).kind == kind
+        assert NOTIFIERS.get(kind).limits.max_chars > 0  # each declares what it can take
 
 
 def test_build_notifiers_keeps_only_the_configured_ones():
-    assert sorted(build_notifiers(Settings())) == ["console", "slack_webhook"]
+    assert sorted(build_notifiers(Settings())) == ["console", "json_webhook", "slack_webhook", "teams_webhook"]
     full = Settings(slack=SlackSettings(bot_token="xoxb-1"), smtp=SmtpSettings(host="mail.example.org"))
     built = build_notifiers(full)
-    assert sorted(built) == ["console", "email", "slack_channel", "slack_webhook"]
+    assert sorted(built) == ["console", "email", "json_webhook", "slack_channel", "slack_webhook", "teams_webhook"]
     assert all(isinstance(n, Notifier) for n in built.values())
 
 
@@ -82,3 +83,13 @@ def test_slack_channel_subscriptions_fall_back_to_the_webhook_without_a_bot_toke
     settings = Settings(slack=SlackSettings(webhook_url="https://hooks.slack.invalid/services/T/B/X"))
     built = build_notifiers(settings)
     assert built["slack_channel"] is built["slack_webhook"]
+
+
+def test_a_notifier_switched_off_says_why_at_start(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="notifiers"):
+        build_notifiers(Settings())
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("email switched off" in line and "SMTP" in line for line in lines), lines
+    assert any("slack_channel switched off" in line for line in lines), lines

@@ -28,6 +28,7 @@ TABLES = {
     "incidents",
     "alerts",
     "deliveries",
+    "digests",
     "subscriptions",
     "removed_subscriptions",
     "users",
@@ -47,7 +48,7 @@ def test_empty_database_migrates_to_head_matching_the_tables(backend, tmp_path):
         try:
             with engine.connect() as conn:
                 assert set(inspect(conn).get_table_names()) == TABLES
-                assert MigrationContext.configure(conn).get_current_revision() == "0006_incident_vector"
+                assert MigrationContext.configure(conn).get_current_revision() == "0007_incident_vector"
                 assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         finally:
             engine.dispose()

@@ -12,3 +12,6 @@ from monitor.commands import (  # noqa: F401
     subscriptions,
     workspace,
 )
+from monitor.commands.root import cli
+
+__all__ = ["cli"]

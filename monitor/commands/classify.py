@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 from monitor.hygiene import json_text
 
 

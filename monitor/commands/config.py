@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import Options, cli, secrets_of
+from monitor.commands.root import Options, cli, secrets_of
 from monitor.errors import ConfigError, MonitorError
 
 

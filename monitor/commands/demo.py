@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 
 
 @cli.command()

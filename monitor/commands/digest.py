@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 
 
 @cli.command()
 @click.option("--week", help="ISO week, e.g. 2026-W47 (default: this week so far).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default ./digests).")
-@click.option("--send", is_flag=True, help="Email it to the digest subscribers.")
+@click.option("--send", is_flag=True,
+              help="Queue it through the outbox for every digest-mode subscription and digest recipient, then deliver.")
 @click.pass_context
 def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool) -> None:
     """Write the weekly digest as HTML, Markdown and CSV with a trend chart."""
@@ -41,7 +42,14 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
     for path in run.paths:
         click.echo(str(path))
     if send:
-        click.echo(f"sent to {len(run.recipients)} recipients" if run.recipients else "no digest recipients")
+        drained = run.drained
+        if not run.recipients:
+            click.echo("no digest recipients queued (none in digest mode, or this week was queued already)")
+        else:
+            click.echo(f"queued {len(run.recipients)} digest deliveries; delivered {drained.delivered}"
+                       + (f", {drained.retried} to retry (see `deliveries`)" if drained.retried else ""))
+        for line in drained.problems if drained else ():
+            click.echo(line, err=True)
 
 
 def _last(now) -> str:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 from monitor.hygiene import json_text
 from monitor.readable import IncidentFilter
 from monitor.types import LABELS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
+from monitor.commands.root import _settings, cli
 from monitor.hygiene import json_text
 from monitor.store.repo import DELIVERY_STATUSES
 

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 from monitor.types import CycleReport, PollResult
 
 
@@ -147,7 +147,7 @@ def say(line: str) -> None:
 async def _run_forever(settings, report_every: float, broker: str | None = None) -> None:
     from monitor.activity import Activity
     from monitor.scheduler import build_scheduler, stop_gracefully
-    from monitor.weekly import scheduled_digest
+    from monitor.weekly import scheduled_daily_digest, scheduled_digest
 
     rt = await _start(settings, load_classifier=not broker)  # with a broker, workers classify
     rt.activity = Activity()
@@ -163,10 +163,11 @@ async def _run_forever(settings, report_every: float, broker: str | None = None)
         from monitor.scaleout import Enqueuer, build_broker_scheduler, make_app
 
         app = make_app(broker, settings.broker_queue)
-        scheduler = build_broker_scheduler(rt, Enqueuer(app, rt), send_digest=lambda: scheduled_digest(rt))
+        scheduler = build_broker_scheduler(rt, Enqueuer(app, rt), send_digest=lambda: scheduled_digest(rt),
+                                           send_daily=lambda: scheduled_daily_digest(rt))
     else:
         scheduler = build_scheduler(rt, send_digest=lambda: scheduled_digest(rt), emit=say,
-                                    report_every_s=report_every)
+                                    report_every_s=report_every, send_daily=lambda: scheduled_daily_digest(rt))
     scheduler.start()
     try:
         await stop.wait()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import _settings, cli
+from monitor.commands.root import _settings, cli
 
 
 @cli.command()

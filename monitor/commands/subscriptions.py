@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
+from monitor.commands.root import _settings, cli
 from monitor.errors import ConfigError
 from monitor.hygiene import clean_line, mask_target, terminal_cell
 from monitor.types import LABELS
@@ -16,6 +16,9 @@ from monitor.types import LABELS
 @click.option("--slack-channel", help="Slack channel ID (bot mode, SLACK_BOT_TOKEN).")
 @click.option("--slack-webhook", help="Slack incoming-webhook URL.")
 @click.option("--email", multiple=True, help="Email address (repeat for several).")
+@click.option("--teams-webhook", help="Microsoft Teams incoming-webhook URL (Adaptive Card).")
+@click.option("--json-webhook", help="URL that receives each alert as JSON.")
+@click.option("--secret-env", help="Environment variable holding the --json-webhook HMAC-SHA256 key.")
 @click.option("--company", multiple=True, help="Company name, alias or brand; ALL for every company.")
 @click.option("--watchlist", multiple=True, help="Named watchlist.")
 @click.option("--ticker", multiple=True, help="Ticker or ISIN.")
@@ -26,23 +29,30 @@ from monitor.types import LABELS
 @click.option("--quiet-hours", help="e.g. 22:00-07:00, in --timezone.")
 @click.option("--timezone", "tz", default="UTC", help="Area/City.")
 @click.option("--daily-cap", type=int, help="At most N instant alerts a day; the rest go to the digest.")
+@click.option("--digest-every", type=click.Choice(["week", "day"]),
+              help="With --mode digest: the weekly digest (default) or a daily one.")
+@click.option("--updates", type=click.Choice(["none", "material", "all"]),
+              help="Which updates to send: default material (email, webhooks), all (Slack).")
 @click.pass_context
-def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email, company, watchlist, ticker,
-              label, country, min_severity, mode, quiet_hours, tz, daily_cap) -> None:
+def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email, teams_webhook, json_webhook,
+              secret_env, company, watchlist, ticker, label, country, min_severity, mode, quiet_hours, tz,
+              daily_cap, digest_every, updates) -> None:
     """Create or replace the subscription NAME."""
-    from monitor.subscriptions import subscription_from_mapping
+    from monitor.subscriptions import URL_CHANNELS, subscription_from_mapping
 
     entry = {"name": name, "slack_channel": slack_channel, "slack_webhook": slack_webhook, "email": list(email),
+             "teams_webhook": teams_webhook, "json_webhook": json_webhook, "secret_env": secret_env,
              "companies": list(company), "watchlists": list(watchlist), "tickers": list(ticker),
              "labels": list(label), "countries": list(country), "min_severity": min_severity, "mode": mode,
-             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap}
+             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap, "updates": updates,
+             "digest_every": digest_every}
     try:
         sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
     except ConfigError as exc:
         raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
     settings = _settings(ctx)
-    if sub.channel.kind == "slack_webhook":
-        refuse_internal(sub.channel.targets, settings.fetch.allow_hosts)
+    if sub.channel.kind in URL_CHANNELS:
+        refuse_internal(sub.channel.targets, settings.fetch.allow_hosts, "--" + sub.channel.kind.replace("_", "-"))
     with _store(ctx) as store:
         refuse_problems(sub, settings, [w.name for w in store.list_watchlists()])
         store.upsert_subscription(sub)
@@ -50,7 +60,8 @@ def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email
 
 
 OPTION_OF = {"companies": "--company", "watchlists": "--watchlist", "tickers": "--ticker", "countries": "--country",
-             "slack_channel": "--slack-channel", "email": "--email"}
+             "slack_channel": "--slack-channel", "email": "--email", "json_webhook": "--json-webhook",
+             "teams_webhook": "--teams-webhook", "updates": "--updates", "secret_env": "--secret-env"}
 
 
 def refuse_problems(sub, settings, workspace_lists=()) -> None:
@@ -64,7 +75,7 @@ def refuse_problems(sub, settings, workspace_lists=()) -> None:
         raise click.UsageError("\n".join(clean_line(line) for line in lines))
 
 
-def refuse_internal(urls, allow_hosts) -> None:
+def refuse_internal(urls, allow_hosts, option: str = "--slack-webhook") -> None:
     """Refuse a webhook URL that points inside (loopback, private...); one that does not resolve now is checked at send."""
     from monitor.errors import SourceError
     from monitor.netguard import UrlGuard
@@ -74,7 +85,7 @@ def refuse_internal(urls, allow_hosts) -> None:
             UrlGuard(allow_hosts).check_blocking(url)
         except SourceError as exc:
             if not str(exc).startswith("DNS lookup failed"):
-                raise click.UsageError(f"--slack-webhook {mask_target(url)}: {str(exc).split(': ', 1)[-1]}") from None
+                raise click.UsageError(f"{option} {mask_target(url)}: {str(exc).split(': ', 1)[-1]}") from None
 
 
 @cli.group()

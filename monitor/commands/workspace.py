@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import _settings, cli
 from monitor.commands.incidents import _store
 from monitor.commands.polling import sources_cmd
+from monitor.commands.root import _settings, cli
 from monitor.types import ROLES
 
 DEFAULT_LABELS_OUT = "var/reviewed_items.jsonl"

@@ -169,7 +169,7 @@ def _kind(entry: Mapping[str, Any], path: str) -> Any:
 def _url(entry: Mapping[str, Any], path: str) -> str:
     url = entry.get("url")
     parts = urlsplit(url.strip()) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if not isinstance(url, str) or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("not an http(s) URL", f"{path}.url")
     return url.strip()
 

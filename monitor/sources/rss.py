@@ -149,7 +149,8 @@ def entry_datetime(entry: Any) -> datetime | None:
         parsed = dict.get(entry, key)  # plain lookup: skips feedparser's deprecated key aliasing
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC)
+                year, month, day, hour, minute, second = parsed[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None

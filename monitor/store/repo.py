@@ -20,16 +20,18 @@ from monitor.types import (
     Alert,
     Classification,
     Delivery,
+    DeliveryPlan,
+    DigestEdition,
     Incident,
     Item,
-    RawItem,
+    NewItem,
     SourceConfig,
     SourceHealth,
     Subscription,
 )
 
-NewEntry = tuple[RawItem, str, str, bool, "str | None"]  # raw, canonical_url, content_hash, alertable, lang
-DeliveryEntry = tuple[str, str, datetime, str]  # channel_kind, target, next_attempt_at, status
+NewEntry = NewItem  # raw, canonical_url, content_hash, alertable, lang
+DeliveryEntry = DeliveryPlan  # channel_kind, target, next_attempt_at (release_at), status
 ITEMS_LOCK_KEY = 0x726D6974  # advisory lock shared by every rights-monitor process ("rmit")
 FOLD_LOCK_KEY = 0x726D666C  # held while a batch of items is folded into incidents ("rmfl")
 DELIVERY_STATUSES = ("pending", "held", "retrying", "failed", "sent")
@@ -93,10 +95,12 @@ class Store(WorkspaceQueries):
     def _insert(self, table: Table) -> Any:
         """Return the backend's INSERT, which knows ON CONFLICT."""
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
 
     def _upsert(self, conn: Connection, table: Table, row: dict[str, Any], key: str) -> None:
         """Insert `row`, or update the row that has the same `key`."""
@@ -363,6 +367,28 @@ class Store(WorkspaceQueries):
             if rows:
                 conn.execute(t.deliveries.insert(), rows)
         return _with_id(alert, alert_id)
+
+    def add_digest(self, edition: DigestEdition, deliveries: Sequence[DeliveryPlan]) -> tuple[DigestEdition, bool]:
+        """Store a reader's digest of a week with its deliveries in one transaction; (edition, created).
+
+        A digest already queued for that week and reader is returned as it is, with no new deliveries.
+        """
+        stmt = self._insert(t.digests).values(**t.digest_row(edition)).on_conflict_do_nothing()
+        with self._tx() as conn:
+            digest_id = conn.execute(stmt.returning(t.digests.c.id)).scalar_one_or_none()
+            if digest_id is None:
+                query = select(t.digests).where(t.digests.c.week == edition.week, t.digests.c.reader == edition.reader)
+                return t.to_digest(conn.execute(query).one()), False
+            rows = [{**t.delivery_row(None, entry, edition.created_at), "digest_id": digest_id} for entry in deliveries]
+            if rows:
+                conn.execute(t.deliveries.insert(), rows)
+        return replace(edition, id=digest_id), True
+
+    def get_digest(self, digest_id: int) -> DigestEdition | None:
+        """Return one queued digest, or None."""
+        with self._tx() as conn:
+            row = conn.execute(select(t.digests).where(t.digests.c.id == digest_id)).first()
+        return t.to_digest(row) if row else None
 
     def alerts_for_incident(self, incident_id: int) -> list[Alert]:
         """Return every alert of an incident, oldest first."""

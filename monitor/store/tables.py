@@ -1,9 +1,10 @@
 """The schema of the store and how each type of monitor/types.py lies in its rows.
 
-The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability for
-the processing mark, delivery intents and parse warnings, 0003_workspace for the workspace's accounts,
-reviews and watchlists, 0004_subscription_seeds, 0005_scaleout for the digest's and retention's indices,
-then 0006_incident_vector for the meaning vectors incident matching compares); a test keeps the two in step.
+The tables are mirrored by the migrations under migrations/versions/ (0001_initial, 0002_reliability,
+0003_workspace for the workspace's accounts, reviews and watchlists, 0004_subscription_seeds, 0005_scaleout
+for the digest's and retention's indices, 0006_delivery for update policies, signing secrets, what each alert
+knew and digests in the outbox, 0007_incident_vector for the meaning vectors incident matching compares); a
+test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Row,
     String,
@@ -37,6 +39,8 @@ from monitor.types import (
     Channel,
     Classification,
     Delivery,
+    DigestEdition,
+    DigestLine,
     Evidence,
     Incident,
     Item,
@@ -198,6 +202,9 @@ alerts = Table(
     Column("note", Text, nullable=False),
     Column("route", String(20), nullable=False, server_default="instant"),
     Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("source_count", Integer),  # 0006_delivery: what the incident was when the alert was decided
+    Column("countries", JSON),
+    Column("companies", JSON),
     # One `new` alert per incident and subscription, even when two workers race.
     Index("uq_alerts_new", "incident_id", "subscription", unique=True, **_partial("kind = 'new'")),
     Index("ix_alerts_route_created_at", "route", "created_at"),  # the weekly digest's alerts (0005)
@@ -207,7 +214,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), index=True),  # None: a digest
     Column("channel_kind", String(50), nullable=False),
     Column("target", Text, nullable=False),
     Column("status", String(20), nullable=False),
@@ -221,7 +228,21 @@ deliveries = Table(
     Column("claimed_by", String(200)),  # host:pid:start of the lease holder, so a dead holder's lease is taken over
     Column("intent_key", Text),  # chosen before the first send (email Message-ID, Slack client key)
     Column("intent_at", UTCDateTime),  # a send was attempted at; on a reclaim the notifier reconciles first
+    Column("digest_id", Integer, ForeignKey("digests.id", name="fk_deliveries_digest_id", ondelete="CASCADE")),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+# 0006_delivery: one reader's digest of one week, rendered once; its deliveries go through the outbox.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("week", String(20), nullable=False),
+    Column("reader", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edition", JSON, nullable=False),
+    Column("chart", LargeBinary),
+    UniqueConstraint("week", "reader", name="uq_digests_week_reader"),
 )
 
 subscriptions = Table(
@@ -242,6 +263,9 @@ subscriptions = Table(
     Column("timezone", String(64), nullable=False),
     Column("daily_cap", Integer),
     Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("updates", String(20)),  # 0006_delivery
+    Column("secret_env", String(200)),
+    Column("digest_every", String(10)),
 )
 
 
@@ -412,7 +436,7 @@ _INCIDENT_TUPLES = (
 
 def incident_row(incident: Incident) -> dict[str, Any]:
     """Return the incidents row of an Incident (without its id)."""
-    row = {name: list(getattr(incident, name)) for name in _INCIDENT_TUPLES}
+    row: dict[str, Any] = {name: list(getattr(incident, name)) for name in _INCIDENT_TUPLES}
     row.update(
         title=incident.title,
         url=incident.url,
@@ -448,7 +472,8 @@ def alert_row(alert: Alert, route: str) -> dict[str, Any]:
     """Return the alerts row of an Alert (without its id)."""
     row = asdict(alert)
     del row["id"]
-    row.update(severity=int(alert.severity), route=route)
+    row.update(severity=int(alert.severity), route=route, countries=list(alert.countries),
+               companies=list(alert.companies))
     return row
 
 
@@ -457,11 +482,14 @@ def to_alert(row: Row[Any]) -> Alert:
     data = row._asdict()
     data.pop("route", None)
     data["severity"] = Severity(data["severity"])
+    data["source_count"] = data.get("source_count") or 0
+    data["countries"] = tuple(data.get("countries") or ())
+    data["companies"] = tuple(data.get("companies") or ())
     return Alert(**data)
 
 
 def delivery_row(
-    alert_id: int, entry: tuple[str, str, datetime, str], created_at: datetime
+    alert_id: int | None, entry: tuple[str, str, datetime, str], created_at: datetime
 ) -> dict[str, Any]:
     """Return the deliveries row of one (channel_kind, target, next_attempt_at, status) entry."""
     channel_kind, target, next_attempt_at, status = entry
@@ -476,6 +504,25 @@ def delivery_row(
     }
 
 
+def digest_row(edition: DigestEdition) -> dict[str, Any]:
+    """Return the digests row of a DigestEdition (the rendered parts as JSON, the chart as bytes)."""
+    data = asdict(edition)
+    for name in ("id", "week", "reader", "created_at", "chart"):
+        del data[name]
+    return {"week": edition.week, "reader": edition.reader, "created_at": edition.created_at,
+            "edition": data, "chart": edition.chart}
+
+
+def to_digest(row: Row[Any]) -> DigestEdition:
+    """Return the DigestEdition of a digests row."""
+    data = dict(row._asdict())
+    edition = dict(data.pop("edition"))
+    edition["by_label"] = tuple((str(k), int(n)) for k, n in edition.get("by_label", ()))
+    edition["top"] = tuple(DigestLine(**{**line, "countries": tuple(line.get("countries", ()))})
+                           for line in edition.get("top", ()))
+    return DigestEdition(**data, **edition)
+
+
 def to_delivery(row: Row[Any]) -> Delivery:
     """Return the Delivery of a deliveries row (the lease column has no field in Delivery)."""
     data = row._asdict()
@@ -488,7 +535,7 @@ _SUBSCRIPTION_TUPLES = ("companies", "watchlists", "tickers", "labels", "countri
 
 def subscription_row(sub: Subscription) -> dict[str, Any]:
     """Return the subscriptions row of a Subscription."""
-    row = {name: list(getattr(sub, name)) for name in _SUBSCRIPTION_TUPLES}
+    row: dict[str, Any] = {name: list(getattr(sub, name)) for name in _SUBSCRIPTION_TUPLES}
     quiet = sub.quiet_hours
     row.update(
         name=sub.name,
@@ -501,6 +548,9 @@ def subscription_row(sub: Subscription) -> dict[str, Any]:
         timezone=sub.timezone,
         daily_cap=sub.daily_cap,
         paused=sub.paused,
+        updates=sub.updates,
+        secret_env=sub.channel.secret_env,
+        digest_every=sub.digest_every,
     )
     return row
 
@@ -513,7 +563,7 @@ def to_subscription(row: Row[Any]) -> Subscription:
         quiet = QuietHours(start=data["quiet_start"], end=data["quiet_end"])
     return Subscription(
         name=data["name"],
-        channel=Channel(kind=data["channel_kind"], targets=tuple(data["targets"])),
+        channel=Channel(kind=data["channel_kind"], targets=tuple(data["targets"]), secret_env=data.get("secret_env")),
         **{name: tuple(data[name]) for name in _SUBSCRIPTION_TUPLES},
         min_severity=Severity(data["min_severity"]),
         mode=data["mode"],
@@ -521,6 +571,8 @@ def to_subscription(row: Row[Any]) -> Subscription:
         timezone=data["timezone"],
         daily_cap=data["daily_cap"],
         paused=bool(data["paused"]),
+        updates=data.get("updates"),
+        digest_every=data.get("digest_every") or "week",
     )
 
 

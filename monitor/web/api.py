@@ -36,6 +36,11 @@ class SubscriptionIn(BaseModel):
     slack_webhook: str | None = None
     email: list[str] | str | None = None
     console: str | None = None
+    teams_webhook: str | None = None
+    json_webhook: str | None = None
+    secret_env: str | None = None
+    updates: str | None = None
+    digest_every: str | None = None
     # plural as in subscriptions.yaml, or singular as the command's --company, --label ...
     companies: list[str] = Field(default_factory=list, validation_alias=AliasChoices("companies", "company"))
     watchlists: list[str] = Field(default_factory=list, validation_alias=AliasChoices("watchlists", "watchlist"))

@@ -24,7 +24,7 @@ class Workspace:
     notifiers: dict[str, Any] = field(default_factory=dict)
     sources: list[Any] = field(default_factory=list)
     classifier_factory: Any = None  # loads the classifier on first use (for testing a source)
-    throttle: auth.LoginThrottle | None = None
+    throttle: auth.LoginThrottle = None  # type: ignore[assignment]  # built in __post_init__
     secret: str = ""
 
     def __post_init__(self) -> None:

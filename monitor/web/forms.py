@@ -50,6 +50,7 @@ async def login(request: Request):
     ws.throttle.succeeded(f"email:{email}")
     target = str(form.get("next") or "/")
     response = RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
+    assert user is not None  # check_password_of refuses a missing user
     response.set_cookie(auth.SESSION_COOKIE, auth.make_session(ws.secret, user.id, user.password_hash), max_age=auth.SESSION_MAX_AGE_S,
                         httponly=True, samesite="lax", secure=_secure(request))
     return response

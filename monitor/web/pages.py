@@ -40,13 +40,15 @@ def dashboard(request: Request, user: User = Depends(VIEWER)):
 def _filters(request: Request) -> Filters:
     q = request.query_params
     keys = ("label", "company", "watchlist", "country", "severity", "review", "since", "until", "q", "cursor")
-    return Filters(**{k: q.get(k, "").strip() for k in keys})
+    values: dict[str, Any] = {k: q.get(k, "").strip() for k in keys}
+    return Filters(**values)
 
 
 @router.get("/incidents", response_class=HTMLResponse)
 def incidents_page(request: Request, user: User = Depends(VIEWER)):
     filters = _filters(request)
-    error, rows, next_cursor = None, [], None
+    error, next_cursor = None, None
+    rows: list[Any] = []
     try:
         rows, next_cursor = run_query(request, filters)
     except FilterError as exc:

@@ -25,7 +25,7 @@ def run_online() -> None:
     if connection is not None:
         run_with(connection)
         return
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.begin() as own:
         run_with(own)
     engine.dispose()
