@@ -29,7 +29,7 @@ run: install
 	$(BIN)/rights-monitor run
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The long kill-restart test: a real process SIGKILLed at every kill point, 3 trials each (RIGHTS_MONITOR_KILL_TRIALS).
 test-slow: install

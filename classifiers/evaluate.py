@@ -69,7 +69,7 @@ def bootstrap_intervals(
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * (len(ordered) - 1)))))], 4)
+    return round(ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))], 4)
 
 
 def _counts(pairs: Iterable[tuple[frozenset[str], frozenset[str]]], label: str) -> tuple[int, int, int]:

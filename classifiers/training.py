@@ -245,17 +245,17 @@ def sparse_out_of_fold(texts: Sequence[str], y: Any, folds: Sequence[int], train
     from classifiers.features import tfidf_matrix
 
     out = np.zeros(y.shape, dtype=np.float64)
-    folds = np.asarray(folds)
+    fold = np.asarray(folds)
     for k in range(FOLDS):
-        fit_rows = np.flatnonzero((folds != k) | train_only)
-        test_rows = np.flatnonzero((folds == k) & ~train_only)
-        stage = fit_sparse([texts[i] for i in fit_rows], y[fit_rows])
-        out[test_rows] = stage.logits(tfidf_matrix([texts[i] for i in test_rows], stage.idf))
-    # Train-only rows (authored, reviewed) get logits from the fold models too, by a final pass.
+        fit_rows = np.flatnonzero((fold != k) | train_only)
+        test_rows = np.flatnonzero((fold == k) & ~train_only)
+        stage = fit_sparse([texts[int(i)] for i in fit_rows], y[fit_rows])
+        out[test_rows] = stage.logits(tfidf_matrix([texts[int(i)] for i in test_rows], stage.idf))
+    # Train-only rows (authored, reviewed) get logits from a model of every scored row.
     extra = np.flatnonzero(train_only)
     if len(extra):
-        stage = fit_sparse([texts[i] for i in np.flatnonzero(~train_only)], y[~train_only])
-        out[extra] = stage.logits(tfidf_matrix([texts[i] for i in extra], stage.idf))
+        stage = fit_sparse([texts[int(i)] for i in np.flatnonzero(~train_only)], y[~train_only])
+        out[extra] = stage.logits(tfidf_matrix([texts[int(i)] for i in extra], stage.idf))
     return out
 
 
@@ -266,10 +266,10 @@ def neighbours_out_of_fold(vectors: Any, y: Any, folds: Sequence[int], train_onl
     from classifiers.learned import neighbour_votes
 
     out = np.zeros(y.shape, dtype=np.float64)
-    folds = np.asarray(folds)
+    fold = np.asarray(folds)
     for k in range(FOLDS):
-        bank = np.flatnonzero((folds != k) | train_only)
-        rows = np.flatnonzero((folds == k) & ~train_only)
+        bank = np.flatnonzero((fold != k) | train_only)
+        rows = np.flatnonzero((fold == k) & ~train_only)
         out[rows] = neighbour_votes(vectors[rows], vectors[bank], y[bank])
     extra = np.flatnonzero(train_only)
     if len(extra):

@@ -26,12 +26,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from classifiers import build_classifier  # noqa: E402
-from monitor.config import ClassifierSettings  # noqa: E402
-from monitor import incidents  # noqa: E402
-from monitor.incidents import incident_from_report, match_incident  # noqa: E402
-from monitor.types import ClassifyInput, Incident, Item  # noqa: E402
-from monitor.watchlist import load_watchlist  # noqa: E402
+from classifiers import build_classifier
+from monitor import incidents
+from monitor.config import ClassifierSettings
+from monitor.incidents import incident_from_report, match_incident
+from monitor.types import ClassifyInput, Incident, Item
+from monitor.watchlist import load_watchlist
 
 PAIRS = ROOT / "classifiers" / "data" / "event_pairs.jsonl"
 
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--fit", action="store_true", help="refit the pair model and print its constants")
     args = parser.parse_args()
-    pairs = [json.loads(line) for line in Path(args.file).open(encoding="utf-8") if line.strip()]
+    pairs = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
     classifier = build_classifier(ClassifierSettings(kind="cascade"), load_watchlist())
     if args.fit:
         fit(pairs, classifier)

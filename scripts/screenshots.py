@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.clock import SystemClock  # noqa: E402
-from monitor.config import load_settings  # noqa: E402
-from monitor.demo import run_demo  # noqa: E402
-from monitor.store import Store  # noqa: E402
-from monitor.web.auth import hash_password  # noqa: E402
-from monitor.web.serve import build_app  # noqa: E402
-from tests.browser import LiveServer, chromium  # noqa: E402
+from monitor.clock import SystemClock
+from monitor.config import load_settings
+from monitor.demo import run_demo
+from monitor.store import Store
+from monitor.web.auth import hash_password
+from monitor.web.serve import build_app
+from tests.browser import LiveServer, chromium
 
 EMAIL, PASSWORD = "analyst@example.org", "demo password"
 

@@ -27,11 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from classifiers import rules, training  # noqa: E402
-from classifiers.encoder import CachedEncoder, E5Encoder  # noqa: E402
-from classifiers.features import item_text  # noqa: E402
-from classifiers.learned import HEAD_PATH, LearnedHead, save_head, stack_features  # noqa: E402
-from monitor.types import LABELS  # noqa: E402
+from classifiers import rules, training
+from classifiers.encoder import CachedEncoder, E5Encoder
+from classifiers.features import item_text
+from classifiers.learned import HEAD_PATH, LearnedHead, save_head, stack_features
+from monitor.types import LABELS
 
 DATA = ROOT / "classifiers" / "data"
 CORPUS = DATA / "corpus.jsonl"
