@@ -64,6 +64,7 @@ check-config: install
 	$(BIN)/rights-monitor check-config
 
 lint: install
+	$(BIN)/python -m pip install -q -e ".[lint]"
 	$(BIN)/ruff check monitor classifiers notifiers tests
 	$(BIN)/mypy
 
