@@ -15,6 +15,7 @@ from typing import Any
 
 from classifiers import rules
 from classifiers.language import detect_language
+from monitor.hygiene import truncate
 from monitor.types import LABELS, Classification, ClassifyInput, Evidence
 
 SHUTDOWN = "shutdown"
@@ -63,7 +64,7 @@ EVIDENCE_CHARS = 240
 def collect_evidence(labels: Sequence[str], item: ClassifyInput, head: Any = None) -> tuple[Evidence, ...]:
     """Quote, for each label, the sentence that speaks for it most: the one the label's stage-1 head
     scores highest (with no head, the first sentence where a cue of the label matched); else the title."""
-    return tuple(Evidence(label=label, text=_clip(_evidence_text(label, item, head))) for label in labels)
+    return tuple(Evidence(label=label, text=truncate(_evidence_text(label, item, head), EVIDENCE_CHARS)) for label in labels)
 
 
 def _evidence_text(label: str, item: ClassifyInput, head: Any) -> str:
@@ -75,13 +76,6 @@ def _evidence_text(label: str, item: ClassifyInput, head: Any) -> str:
         return max(sentences, key=lambda s: float(head.sparse_logits(s)[column]))
     found = rules.find_evidence(label, item.title, item.summary, EVIDENCE_CHARS)
     return found.text if found else item.title
-
-
-def _clip(text: str, limit: int = EVIDENCE_CHARS) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
-    return cut.rstrip() + "…"
 
 
 @dataclass

@@ -36,6 +36,17 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def truncate(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def clean_line(text: str) -> str:
     """Return `text` on one line, without controls or bidi overrides, whitespace collapsed."""
     return _SPACE.sub(" ", strip_controls(text)).strip()

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.countries import country_name
+from monitor.hygiene import strip_controls, truncate
 from monitor.types import DigestEdition, Message, Severity
 
 # Slack's documented Block Kit limits.
@@ -32,8 +33,6 @@ SEVERITY_MARK = {
     Severity.LOW: ":white_circle:",
 }
 
-# C0/C1 controls (ANSI escapes, bells, CR) could rewrite a terminal or split a header.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Look-alikes that cannot pair up into mrkdwn bold, italic, strike or code.
 _MRKDWN_NEUTRAL = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
 _PARTIAL_ENTITY = re.compile(r"&[a-z#0-9]*$")
@@ -42,19 +41,14 @@ _PARTIAL_ENTITY = re.compile(r"&[a-z#0-9]*$")
 # --------------------------------------------------------------------------- escaping
 
 
-def strip_controls(text: str) -> str:
-    """Drop control characters (keeping newlines and tabs) from untrusted text."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def one_line(text: str) -> str:
     """Collapse untrusted text to one line of single spaces."""
     return " ".join(strip_controls(text).split())
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten text to at most `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "\u2026"
+    """Shorten text to at most `limit` characters, at a word where one is near, ending with an ellipsis."""
+    return truncate(text, limit)
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -73,7 +67,7 @@ def clip_mrkdwn(escaped: str, limit: int) -> str:
 def safe_url(url: str) -> str | None:
     """Return the URL when it is a plain http(s) link, else None (no javascript:, data:...)."""
     url = (url or "").strip()
-    if not url or len(url) > URL_MAX or _CONTROL.search(url) or any(c.isspace() for c in url):
+    if not url or len(url) > URL_MAX or strip_controls(url) != url or any(c.isspace() for c in url):
         return None
     try:
         parts = urlsplit(url)
@@ -283,7 +277,7 @@ def email_parts(message: Message) -> tuple[str, str, str]:
 
 def safe_unsubscribe(link: str | None) -> str | None:
     """Return the unsubscribe link when it is a mailto: or http(s) URL."""
-    if link and link.strip().lower().startswith("mailto:") and not _CONTROL.search(link):
+    if link and link.strip().lower().startswith("mailto:") and strip_controls(link) == link:
         return link.strip()
     return safe_url(link or "")
 

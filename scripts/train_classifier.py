@@ -119,18 +119,21 @@ def summarise(cv: dict[str, Any]) -> dict[str, Any]:
     """CV figures with 95% bootstrap intervals, per language, and the reliability of each head."""
     import numpy as np
 
-    n, y, predicted = cv["n"], cv["y"][: cv["n"]], cv["predicted"]
-    langs = np.array([r["lang"] for r in cv["rows"][:n]])
-    out: dict[str, Any] = {"items": n, **training.measure(y, predicted)}
-    out["intervals"] = training.bootstrap(y, predicted)
-    english = langs == "en"
-    for name, mask in (("en", english), ("non_en", ~english)):
+    n = cv["n"]
+    out = figures_by_language(cv["y"][:n], cv["predicted"], np.array([r["lang"] for r in cv["rows"][:n]]))
+    out["reliability"] = {head: training.reliability(cv["probabilities"][:, j], cv["y"][:n, j])
+                          for j, head in enumerate(training.HEADS)}
+    return out
+
+
+def figures_by_language(y: Any, predicted: Any, langs: Any) -> dict[str, Any]:
+    """`training.measure` with 95% intervals, for all items, English, non-English and per language."""
+    out: dict[str, Any] = {"items": len(y), **training.measure(y, predicted), "intervals": training.bootstrap(y, predicted)}
+    for name, mask in (("en", langs == "en"), ("non_en", langs != "en")):
         out[name] = training.measure(y[mask], predicted[mask]) | {"items": int(mask.sum())}
         out[name]["intervals"] = training.bootstrap(y[mask], predicted[mask], rounds=500)
     out["per_language"] = {lang: round(training.measure(y[langs == lang], predicted[langs == lang])["macro_f1"], 3)
                            for lang in sorted(set(langs))}
-    out["reliability"] = {head: training.reliability(cv["probabilities"][:, j], y[:, j])
-                          for j, head in enumerate(training.HEADS)}
     return out
 
 
@@ -198,17 +201,8 @@ def score_locked(test_rows: list[dict]) -> dict[str, Any]:
     classifier = build_classifier(ClassifierSettings(kind="cascade"))
     inputs = [ClassifyInput(id=r["id"], title=r["title"], summary=r["summary"], lang=r.get("lang")) for r in test_rows]
     results = classifier.classify_many(inputs)
-    y = training.targets(test_rows)
     predicted = np.array([[label in c.labels for label in LABELS] for c in results], dtype=bool)
-    langs = np.array([r["lang"] for r in test_rows])
-    out: dict[str, Any] = {"items": len(test_rows), **training.measure(y, predicted),
-                           "intervals": training.bootstrap(y, predicted)}
-    for name, mask in (("en", langs == "en"), ("non_en", langs != "en")):
-        out[name] = training.measure(y[mask], predicted[mask]) | {"items": int(mask.sum())}
-        out[name]["intervals"] = training.bootstrap(y[mask], predicted[mask], rounds=500)
-    out["per_language"] = {lang: round(training.measure(y[langs == lang], predicted[langs == lang])["macro_f1"], 3)
-                           for lang in sorted(set(langs))}
-    return out
+    return figures_by_language(training.targets(test_rows), predicted, np.array([r["lang"] for r in test_rows]))
 
 
 def main() -> None:

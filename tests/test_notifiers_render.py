@@ -168,3 +168,12 @@ def test_console_text_is_readable_and_free_of_terminal_escapes():
     assert "\x1b" not in out
     assert out.splitlines()[0] == "[HIGH] UPDATE shutdown, election interference"
     assert "(no link)" in out and "Update: 3 more sources" in out
+
+
+def test_long_titles_are_cut_at_a_word_not_mid_word():
+    from notifiers.render import clip
+
+    title = "Authorities order operators to suspend mobile internet across the northern provinces " * 5
+    cut = clip(title, 100)
+    assert len(cut) <= 100 and cut.endswith("…")
+    assert cut[:-1].rstrip().split(" ")[-1] in title.split(" ")

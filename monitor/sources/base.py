@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
 from monitor.errors import ConfigError
-from monitor.hygiene import strip_controls
+from monitor.hygiene import strip_controls, truncate
 from monitor.registry import Registry
 from monitor.types import FetchResult, RawItem, SourceConfig
 
@@ -123,15 +123,6 @@ def _strip_tags(text: str) -> str:
     return html.unescape(soup.get_text(" "))
 
 
-def truncate(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, at a word boundary where one is near."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 def safe_link(url: str | None) -> str:
