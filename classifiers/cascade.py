@@ -186,7 +186,7 @@ class CascadeClassifier:
 
         from classifiers.learned import HEADS, choose_labels
 
-        labels = choose_labels(probabilities, thresholds) if vector is not None else ()
+        labels = choose_labels(probabilities, thresholds, reading.lang) if vector is not None else ()
         scores = {head: float(p) for head, p in zip(HEADS, probabilities)}
         return replace(self.linker.describe(reading, labels, scores, self.head), vector=vector or ())
 

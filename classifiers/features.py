@@ -18,7 +18,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 DIMENSIONS = 1 << 18
@@ -66,26 +66,26 @@ def tfidf_row(grams: Mapping[int, int], idf: Any) -> tuple[list[int], list[float
     return indices, [v / norm for v in values]
 
 
-def fit_idf(texts: Sequence[str], min_df: int = 2) -> Any:
+def fit_idf(texts: Sequence[str], min_df: int = 2, grams: Callable[[str], Counter[int]] = hashed_grams) -> Any:
     """Smoothed IDF over `texts`; buckets seen in fewer than `min_df` texts get 0 (ignored)."""
     import numpy as np
 
     df = np.zeros(DIMENSIONS, dtype=np.int32)
     for text in texts:
-        df[list(hashed_grams(text))] += 1
+        df[list(grams(text))] += 1
     n = len(texts)
     idf = np.log((1 + n) / (1 + df)) + 1.0
     idf[df < min_df] = 0.0
     return idf.astype(np.float32)
 
 
-def tfidf_matrix(texts: Sequence[str], idf: Any) -> Any:
+def tfidf_matrix(texts: Sequence[str], idf: Any, grams: Callable[[str], Counter[int]] = hashed_grams) -> Any:
     """A scipy CSR matrix of `texts` (training only: scipy is in the `tools` extra)."""
     from scipy.sparse import csr_matrix
 
     data, cols, ptr = [], [], [0]
     for text in texts:
-        indices, values = tfidf_row(hashed_grams(text), idf)
+        indices, values = tfidf_row(grams(text), idf)
         cols.extend(indices)
         data.extend(values)
         ptr.append(len(cols))

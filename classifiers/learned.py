@@ -28,6 +28,7 @@ HEAD_PATH = Path(__file__).parent / "data" / "head.npz"
 INCIDENT = "incident"
 HEADS: tuple[str, ...] = (*LABELS, INCIDENT)
 FIRST_STAGE = "first_stage"
+OTHER_LANGUAGES = "other"
 _ARRAYS = ("idf_index", "idf_value", "sparse_w", "sparse_b", "sparse_platt",
            "dense_mean", "dense_scale", "dense_w", "dense_b", "dense_platt", "bank_vectors", "bank_labels")
 NEIGHBOURS = 10  # nearest training items that vote (CV: 5 0.814, 10 0.821, 15 0.801, 25 0.801 macro-F1)
@@ -141,11 +142,22 @@ def load_head(path: Path = HEAD_PATH, lexicon: str | None = None) -> LearnedHead
     )
 
 
-def choose_labels(probabilities: Sequence[float], thresholds: Mapping[str, float]) -> tuple[str, ...]:
-    """Labels of one item: nothing unless the incident head passes; then every label over its
-    threshold, or the likeliest label when the incident is clear but no single label is."""
+def language_group(lang: str | None) -> str:
+    """The operating-point group of a language: English, or every other language together (the model is
+    measurably weaker outside English, so its incident gate is set on those items' own false alarms)."""
+    return "en" if (lang or "en") == "en" else OTHER_LANGUAGES
+
+
+def incident_gate(thresholds: Mapping[str, float], lang: str | None = None) -> float:
+    """The incident threshold for an item in `lang`: its group's gate where the head has one."""
+    return float(thresholds.get(f"{INCIDENT}@{language_group(lang)}", thresholds[INCIDENT]))
+
+
+def choose_labels(probabilities: Sequence[float], thresholds: Mapping[str, float], lang: str | None = None) -> tuple[str, ...]:
+    """Labels of one item: nothing unless the incident head passes its language group's gate; then every
+    label over its threshold, or the likeliest label when the incident is clear but no single label is."""
     by_head = dict(zip(HEADS, probabilities))
-    if by_head[INCIDENT] < thresholds[INCIDENT]:
+    if by_head[INCIDENT] < incident_gate(thresholds, lang):
         return ()
     chosen = tuple(label for label in LABELS if by_head[label] >= thresholds[label])
     if chosen:

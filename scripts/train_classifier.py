@@ -7,8 +7,9 @@
 
 Data: classifiers/data/corpus.jsonl (real labelled items) minus the locked test split of
 classifiers/data/split.json (whose hash must match: the split is fixed before any tuning), plus
-training-only rows: classifiers/data/authored_items.jsonl and, when present, var/reviewed_items.jsonl
-(`rights-monitor export-labels`). CV is 5-fold, stratified by label and language, with twins (the
+training-only rows: classifiers/data/authored_items.jsonl, classifiers/data/translations.jsonl (training
+items retold in the thin languages; each shares its source item's fold, so CV never scores an item whose
+translation trained the model) and, when present, var/reviewed_items.jsonl (`rights-monitor export-labels`). CV is 5-fold, stratified by label and language, with twins (the
 same story told twice) kept in one fold; calibration and thresholds for each fold come from the
 other folds only. The new head is refused when its CV macro-F1 falls below the shipped head's
 (less 0.01) or its CV false alarms rise above the target and the shipped figure; `--force` writes it anyway.
@@ -37,6 +38,7 @@ DATA = ROOT / "classifiers" / "data"
 CORPUS = DATA / "corpus.jsonl"
 SPLIT = DATA / "split.json"
 AUTHORED = DATA / "authored_items.jsonl"
+TRANSLATIONS = DATA / "translations.jsonl"
 REVIEWED = ROOT / "var" / "reviewed_items.jsonl"
 CACHE = ROOT / "var" / "e5-cache.npz"
 TOLERANCE = 0.01
@@ -73,6 +75,31 @@ def lock_split(rows: list[dict], vectors: Any, share: float) -> None:
     print(f"locked {len(ids)} test items of {len(rows)} into {SPLIT.name}")
 
 
+def training_translations(path: Path, test_ids: set[str]) -> list[dict]:
+    """Translations of training items (training only, each in its source's fold); none may come from a test item."""
+    rows = read_jsonl(path)
+    leaked = sorted(r["id"] for r in rows if r.get("source") in test_ids)
+    if leaked:
+        sys.exit(f"{path.name}: {len(leaked)} translations of locked test items (e.g. {leaked[0]}): remove them")
+    return rows
+
+
+def extend_split(corpus: list[dict], new_ids: set[str], encoder: CachedEncoder) -> None:
+    """Add the test share of `new_ids` (new corpus items) to split.json; every old item keeps its side."""
+    old_rows = [r for r in corpus if r["id"] not in new_ids]
+    split = json.loads(SPLIT.read_text(encoding="utf-8"))
+    load_split(old_rows)  # the old split must still hold before it grows
+    groups = training.twin_groups(encoder.encode([item_text(r["title"], r["summary"]) for r in corpus]))
+    ids = training.extend_locked_split(split["test"], corpus, groups, sorted(new_ids), split["share"], split["salt"])
+    added = sorted(set(ids) - set(split["test"]))
+    history = [*split.get("extended", []), {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "new_items": len(new_ids),
+                                            "added_to_test": len(added), "first": added[:1]}]
+    by_id = {r["id"]: r for r in corpus}
+    SPLIT.write_text(json.dumps({**split, "test": ids, "sha256": training.split_hash(ids, by_id), "extended": history},
+                                indent=0) + "\n", encoding="utf-8")
+    print(f"locked split grown by {len(added)} of {len(new_ids)} new items to {len(ids)}")
+
+
 def cross_validate(scored: list[dict], extra: list[dict], encoder: CachedEncoder) -> dict[str, Any]:
     """Everything CV computes: out-of-fold logits and calibrated probabilities, folds, predictions."""
     import numpy as np
@@ -82,35 +109,36 @@ def cross_validate(scored: list[dict], extra: list[dict], encoder: CachedEncoder
     y = training.targets(rows)
     vectors = encoder.encode(texts)
     n = len(scored)
-    train_only = np.arange(len(rows)) >= n
-    folds = np.array(training.assign_folds(scored, training.twin_groups(vectors[:n])) + [-1] * len(extra))
-    sparse = training.sparse_out_of_fold(texts, y, folds, train_only)
-    votes = training.neighbours_out_of_fold(vectors, y, folds, train_only)
+    scored_folds = training.assign_folds(scored, training.twin_groups(vectors[:n]))
+    folds = np.array(training.linked_folds(scored_folds, [str(r["id"]) for r in scored], extra))
+    sparse = training.sparse_out_of_fold(texts, y, folds)
+    votes = training.neighbours_out_of_fold(vectors, y, folds)
     cues = np.array([rules.find_cues(r["title"], r["summary"]).vector() for r in rows], dtype=np.float64)
     features = stack_features(vectors, sparse, votes, cues)
     dense = np.zeros(y.shape)
     for k in range(training.FOLDS):
-        fit_rows = (folds != k) | train_only
+        fit_rows = folds != k
         dense[folds == k] = training.fit_dense(features[fit_rows], y[fit_rows]).logits(features[folds == k])
     predicted = np.zeros((n, len(LABELS)), dtype=bool)
     probabilities = np.zeros((n, len(training.HEADS)))
+    langs = np.array([str(r.get("lang") or "en") for r in scored])
     for k in range(training.FOLDS):
         tune, test = (folds[:n] != k), (folds[:n] == k)
-        point, probs = _fold_operating_point(sparse[:n], dense[:n], y[:n], tune, test)
+        point, probs = _fold_operating_point(sparse[:n], dense[:n], y[:n], tune, test, langs)
         probabilities[test] = probs
-        predicted[test] = training.apply_cascade(probs, point["first"], point["thresholds"])
-    return {"rows": rows, "texts": texts, "y": y, "vectors": vectors, "features": features, "sparse": sparse, "dense": dense,
+        predicted[test] = training.apply_cascade(probs, point["first"], point["thresholds"], langs[test])
+    return {"rows": rows, "texts": texts, "y": y, "langs": langs, "vectors": vectors, "features": features, "sparse": sparse, "dense": dense,
             "predicted": predicted, "probabilities": probabilities, "n": n}
 
 
-def _fold_operating_point(sparse: Any, dense: Any, y: Any, tune: Any, test: Any) -> tuple[dict, Any]:
+def _fold_operating_point(sparse: Any, dense: Any, y: Any, tune: Any, test: Any, langs: Any) -> tuple[dict, Any]:
     """Calibrate and pick thresholds on the tuning folds; return them with the test fold's probabilities."""
     sparse_platt = training.fit_platt(sparse[tune], y[tune])
     dense_platt = training.fit_platt(dense[tune], y[tune])
     first_tune = training.calibrated(sparse[tune], sparse_platt)[:, -1]
     first_threshold = training.recall_threshold(first_tune, y[tune, -1])
     thresholds = training.tune_operating_point(training.calibrated(dense[tune], dense_platt), y[tune], first_tune,
-                                               first_threshold)
+                                               first_threshold, langs[tune])
     first_test = training.calibrated(sparse[test], sparse_platt)[:, -1]
     return {"thresholds": thresholds, "first": first_test}, training.calibrated(dense[test], dense_platt)
 
@@ -146,8 +174,9 @@ def fit_final(cv: dict[str, Any]) -> LearnedHead:
     dense_platt = training.fit_platt(cv["dense"][:n], y[:n])
     first = training.calibrated(cv["sparse"][:n], sparse_platt)[:, -1]
     first_threshold = training.recall_threshold(first, y[:n, -1])
+    langs = [str(r.get("lang") or "en") for r in cv["rows"][:n]]
     thresholds = training.tune_operating_point(training.calibrated(cv["dense"][:n], dense_platt), y[:n], first,
-                                               first_threshold)
+                                               first_threshold, langs)
     return LearnedHead(
         idf=sparse_stage.idf, sparse_w=sparse_stage.weights, sparse_b=sparse_stage.bias, sparse_platt=sparse_platt,
         dense_mean=dense_stage.mean, dense_scale=dense_stage.scale, dense_w=dense_stage.weights,
@@ -211,6 +240,8 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="write the head even if its CV figures are worse")
     parser.add_argument("--score-locked", action="store_true", help="score the shipped head on the locked split")
     parser.add_argument("--lock-split", metavar="IDS_FILE", help="lock a new test split drawn from these ids")
+    parser.add_argument("--extend-split", metavar="IDS_FILE",
+                        help="grow the locked split by the same rule over items newly added to the corpus (these ids)")
     args = parser.parse_args()
     started = time.monotonic()
     corpus = read_jsonl(CORPUS)
@@ -220,9 +251,12 @@ def main() -> None:
         pool = [r for r in corpus if r["id"] in eligible]
         lock_split(pool, encoder.encode([item_text(r["title"], r["summary"]) for r in pool]), TEST_SHARE)
         return
+    if args.extend_split:
+        extend_split(corpus, set(Path(args.extend_split).read_text(encoding="utf-8").split()), encoder)
+        return
     test_ids = load_split(corpus)
     scored = [r for r in corpus if r["id"] not in test_ids]
-    extra = read_jsonl(AUTHORED) + read_jsonl(REVIEWED)
+    extra = read_jsonl(AUTHORED) + training_translations(TRANSLATIONS, test_ids) + read_jsonl(REVIEWED)
     print(f"training on {len(scored)} corpus items (+{len(extra)} training-only); {len(test_ids)} locked away")
     cv = cross_validate(scored, extra, encoder)
     figures = summarise(cv)

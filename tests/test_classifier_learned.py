@@ -44,7 +44,8 @@ def head():
 
 def test_shipped_head_was_trained_on_the_shipped_lexicon(head):
     assert head.meta["lexicon_fingerprint"] == rules.lexicon_fingerprint()
-    assert set(head.thresholds) == {*LABELS, "incident", "first_stage"}
+    assert {*LABELS, "incident", "first_stage"} <= set(head.thresholds) <= {*LABELS, "incident", "first_stage",
+                                                                         "incident@en", "incident@other"}
 
 
 def test_a_head_trained_on_another_lexicon_refuses_to_load(tmp_path):
@@ -163,6 +164,36 @@ def test_locked_split_depends_on_ids_only_and_keeps_twins_together():
     # More items never move an item across the split.
     more = rows + [_row(i) for i in range(1000, 1200)]
     assert set(first) <= set(training.locked_split(more, groups + list(range(1000, 1200)), 0.3, salt="s"))
+
+
+def test_a_grown_split_keeps_every_old_item_on_its_side_and_twins_follow_their_old_twin():
+    rows = [_row(i) for i in range(600)]
+    old = [str(r["id"]) for r in rows[:400]]
+    old_test = training.locked_split(rows[:400], list(range(400)), 0.3, salt="s")
+    groups = list(range(600))
+    twin_of_test = int(old_test[0][1:])
+    twin_of_train = next(i for i in range(400) if f"r{i}" not in old_test)
+    groups[400], groups[401] = twin_of_test, twin_of_train  # r400 retells a test story, r401 a training one
+    new_ids = [str(r["id"]) for r in rows[400:]]
+    grown = training.extend_locked_split(old_test, rows, groups, new_ids, 0.3, salt="s")
+    assert set(old_test) <= set(grown)
+    assert not (set(grown) - set(old_test)) & set(old)
+    assert "r400" in grown and "r401" not in grown
+    assert 30 <= len(set(grown) - set(old_test)) <= 90
+
+
+def test_translations_share_the_fold_of_the_item_they_were_made_from():
+    extra = [{"id": "tx-sw-r1", "source": "r1"}, {"id": "auth-1"}, {"id": "tx-fa-r9", "source": "r9"}]
+    folds = training.linked_folds([3, 0], ["r1", "r2"], extra)
+    assert folds == [3, 0, 3, training.UNFOLDED, training.UNFOLDED]
+
+
+def test_each_language_group_has_its_own_incident_gate():
+    thresholds = {**dict.fromkeys(LABELS, 0.5), "incident": 0.8, "incident@en": 0.8, "incident@other": 0.6}
+    probabilities = [0.1, 0.1, 0.9, 0.1, 0.7]
+    assert learned.choose_labels(probabilities, thresholds, "en") == ()
+    assert learned.choose_labels(probabilities, thresholds, "sw") == ("shutdown",)
+    assert learned.choose_labels(probabilities, {**dict.fromkeys(LABELS, 0.5), "incident": 0.6}, "en") == ("shutdown",)
 
 
 def test_recall_threshold_keeps_the_asked_recall():
