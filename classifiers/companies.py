@@ -85,19 +85,31 @@ _BEFORE = re.compile(
     r"unlike|rather than|as did|pressure on|"
     r"appels|selon|d'apres|segun|de acuerdo con|de acordo com|segundo|"
     r"researchers at|analysts at|experts at|security firm|researchers from|team at)"
-    rf"(?:\b{_TOPIC}[^.;:!?]|[^.;:!?\w]){{0,25}}$"
+    # (a comma ends the source: "According to Reuters, WhatsApp notified ..." names WhatsApp as acting)
+    rf"(?:\b{_TOPIC}[^.;:!?,،]|[^.;:!?,،\w]){{0,25}}$"
+)
+# A company only threatened or criticised ("Erdogan also threatened Facebook", "critica a TikTok") is the
+# object of words, not of an act.
+_THREAT = re.compile(
+    r"\b(threaten(?:ed|s)?|critici[sz](?:ed|es)?|critica|criticou|critique|ataca|atacou|amenazo|ameacou|menace|"
+    r"угрожа\w*|раскритиковал\w*)\s+(?:(?:a|the|o|a la|al)\s+)?$"
 )
 # Using a platform is using a channel ("the use of WhatsApp by protesters"); using a vendor's spyware or
 # an operator's network is the vendor or operator taking part, so these cues hold for platforms only.
 _USED = re.compile(
-    r"(also used|use of|uso del?|uso das?|uso dos?|usage de|utilisation de)"
+    r"(also used|use of|uso del?|uso das?|uso dos?|usage de|utilisation de|\b(?:su )?dung|"
+    # users moving to another app: "protesters flocked to Telegram", "volcándose en Telegram"
+    r"(?:moved|moving|switched|switching|turned|turning|flocked|flocking|migrated|migrating|shifted)(?: \w+){0,2} to|"
+    r"volcando\w* en|se volc\w* (?:a|en)|migr\w* (?:a|para|vers)|passaram para|перешл\w* (?:в|на))"
     rf"(?:\b{_TOPIC}[^.;:!?]|[^.;:!?\w]){{0,25}}$"
 )
 # Text right after a mention that makes it a source, reporter or notifier.
 _AFTER = re.compile(
     r"^(('s?)?\s+(radar|data|figures|metrics|traffic data|transparency report|"
     r"researchers?|analysts?|security (?:team|researchers)|threat (?:intelligence|analysis))\b|"
-    r"[^.;:!?]{0,12}?\b(said|says|told|reported|confirmed|found|observed|noted|showed|shows|detected|discovered|"
+    # (", the paper said" after a name: someone else speaks)
+    r"(?!\s*,\s*(?:the|a|an|his|her|their|its|our)\s)[^.;:!?]{0,12}?\b"
+    r"(said|says|told|reported|confirmed|found|observed|noted|showed|shows|detected|discovered|"
     r"notified|notifications?|warned|alerted|sent (?:\w+ )?(?:threat )?(?:notifications|alerts|warnings)|"
     r"patched|fixed|issued (?:a )?(?:patch|fix|update)|exposed|attributed|spokes(?:person|man|woman)|"
     r"dijo|afirmo|informo|a declare|a indique|disse|informou|stayed up|remained (?:up|accessible|available)|"
@@ -399,9 +411,16 @@ def _accepted(
     """Drop vetoed mentions and risky ones without case or context to back them."""
     kept = [m for m in mentions if not _vetoed(m, folded)]
     safe = {m.company.id for m in kept if not m.risky}
+    backed = {
+        m.company.id for m in kept
+        if m.risky and _risky_ok(m, folded, text, safe) and (m.company.id in safe or _licensed_here(m, places))
+    }
+    # one sense per item: once one mention shows the company, its other written-case mentions are it too
+    # ("Telegram yazuiwa ..." at a title's start, "... ufikiaji wa Telegram" with context further on)
     return [
         m for m in kept
-        if not m.risky or (_risky_ok(m, folded, text, safe) and (m.company.id in safe or _licensed_here(m, places)))
+        if not m.risky or (m.company.id in backed and _case_matches(text[m.start : m.end], m.company)
+                           and not (m.surface in ("three", "3") and _COUNTED.match(text[m.end : m.end + 30])))
     ]
 
 
@@ -552,7 +571,7 @@ def _takes_part(
         return False
     used = mention.company.category == "platform" and _USED.search(before)
     return not (
-        _BEFORE.search(before) or _AFTER.search(after) or (end != mention.end and _AFTER.search(after_list))
+        _BEFORE.search(before) or _THREAT.search(before) or _AFTER.search(after) or (end != mention.end and _AFTER.search(after_list))
         or (channel_ok and (used or _channel(before) or _VIA.search(before) or _LOCATIVE.match(after)))
     )
 
