@@ -66,7 +66,7 @@ CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
         "بندش|پابندی|ማኅበራዊ|ተጠቃሚ"
     ),
     "surveillance_vendor": _words(
-        "spyware|surveillance|hacked|logiciel espion|espion|espía|espionaje|espião|шпион|слежк|"
+        "spyware|surveillance|hacked|infected|infection|infections|logiciel espion|espion|espía|espionaje|espião|шпион|слежк|"
         "تجسس|مراقبة|spähsoftware|überwachung|trojaner|स्पाइवेयर|जासूसी|निगरानी|phần mềm gián điệp|"
         "casus yazılım|casusluk|programu ya ujasusi|ujasusi|spyware|perangkat mata-mata|penyadapan"
     ),
@@ -83,7 +83,8 @@ _BEFORE = re.compile(
     r"reported by|detected by|discovered by|identified by|attributed by|notified by|alerted by|warned by|"
     r"notifications? (?:from|by)|statement (?:on|via)|wrote on|"
     r"unlike|rather than|as did|pressure on|"
-    r"appels|selon|d'apres|segun|de acuerdo con|de acordo com|segundo|"
+    r"appels|selon|d'apres|segun|de acuerdo con|de acordo com|segundo|secondo|stando a|laut|nach angaben|"
+    r"по данным|согласно|по словам|по информации|по оценкам|menurut|kwa mujibu wa|به گزارش|بحسب|حسب|وفقا ل|"
     r"researchers at|analysts at|experts at|security firm|researchers from|team at)"
     # (a comma ends the source: "According to Reuters, WhatsApp notified ..." names WhatsApp as acting)
     rf"(?:\b{_TOPIC}[^.;:!?,،]|[^.;:!?,،\w]){{0,25}}$"
@@ -107,16 +108,24 @@ _USED = re.compile(
 _AFTER = re.compile(
     r"^(('s?)?\s+(radar|data|figures|metrics|traffic data|transparency report|"
     r"researchers?|analysts?|security (?:team|researchers)|threat (?:intelligence|analysis))\b|"
-    # (", the paper said" after a name: someone else speaks)
-    r"(?!\s*,\s*(?:the|a|an|his|her|their|its|our)\s)[^.;:!?]{0,12}?\b"
+    # (", the paper said", ", NetBlocks said" after a name: someone else speaks)
+    # ("were told to shut down", "was notified of the order": passive, the company was the one ordered)
+    r"(?!\s*[,،])(?![^.;:!?]{0,12}?\b(?:was|were|been|being|be|is|are)\s+(?:told|notified|alerted|warned|asked)\b)"
+    r"[^.;:!?]{0,12}?\b"
     r"(said|says|told|reported|confirmed|found|observed|noted|showed|shows|detected|discovered|"
     r"notified|notifications?|warned|alerted|sent (?:\w+ )?(?:threat )?(?:notifications|alerts|warnings)|"
-    r"patched|fixed|issued (?:a )?(?:patch|fix|update)|exposed|attributed|spokes(?:person|man|woman)|"
+    r"patched|fixed|issued (?:a )?(?:patch|fix|update)|exposed|exposes|uncovered|uncovers|revealed|reveals|"
+    r"disclosed|discloses|warns|attributed|spokes(?:person|man|woman)|"
     r"dijo|afirmo|informo|a declare|a indique|disse|informou|stayed up|remained (?:up|accessible|available)|"
     r"still worked|kept working|was not affected|were not affected|unaffected|representatives?|estimated|"
     # notifying targets, in our other languages
     r"avvisato|avvertito|notifico|notificou|alerto|alertou|a averti|a prevenu|a notifie|warnte|"
-    r"benachrichtigte|уведомил\w*|предупредил\w*)\b)"
+    r"benachrichtigte|уведомил\w*|предупредил\w*)\b|"
+    # a source named after it: "NetBlocks'a göre", "के अनुसार", "کے مطابق", "zufolge"
+    r"(?:['’](?:y?a|y?e|n?a|n?e))?\s*(?:gore|के अनुसार|के मुताबिक|کے مطابق|zufolge)|"
+    # a service that kept working is a contrast, however long the aside before the verb
+    r"[^.;:!?]{0,40}?\b(?:was not affected|were not affected|unaffected|continued to (?:work|operate|function)|"
+    r"continued working|kept working|still worked|remained (?:up|accessible|available|online))\b)"
 )
 # "leaving Facebook and WhatsApp unusable": services a cut of the whole network took down with it are
 # collateral, not parties (a blocked platform is named as blocked).

@@ -191,3 +191,36 @@ def test_a_comma_ends_a_source_cue(wl):
 def test_users_moving_to_another_app_make_it_no_party(wl):
     assert linked(wl, "Police ask GitHub to block a protest app",
                   "The movement responded by moving its coordination to Telegram.") == ("Microsoft",)
+
+
+def test_someone_else_saying_it_after_a_list_leaves_the_list_involved(wl):
+    assert set(linked(wl, "Authorities block social media",
+                      "Authorities blocked Facebook, WhatsApp and Telegram on Sunday, NetBlocks said.")) == {"Meta", "Telegram"}
+
+
+def test_operators_told_to_cut_service_are_ordered_not_quoted(wl):
+    assert set(linked(wl, "Uganda orders internet shutdown",
+                      "Providers including MTN Uganda and Airtel Uganda were told to shut down the internet.")) == {
+        "MTN Group", "Airtel Africa"}
+
+
+def test_an_operator_that_kept_working_is_a_contrast_even_after_an_aside(wl):
+    assert linked(wl, "Internet cut in Tigray",
+                  "Ethio Telecom cut service on government orders. Safaricom, which launched in 2022, was not "
+                  "affected.") == ("Ethio Telecom",)
+
+
+def test_a_company_exposing_an_operation_is_a_reporter(wl):
+    assert linked(wl, "Microsoft exposes Iranian influence operation targeting voters",
+                  "Iranian groups created fake news sites ahead of the election.") == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Власти отключили мобильный интернет", "Трафик упал на 80%, по данным Cloudflare."),
+        ("Türkiye'de internet yavaşladı", "Cloudflare'e göre trafik yüzde 50 düştü."),
+    ],
+)
+def test_a_data_source_in_other_languages_is_not_a_party(wl, title, summary):
+    assert linked(wl, title, summary) == ()
