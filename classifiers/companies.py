@@ -122,7 +122,7 @@ _AFTER = re.compile(
     r"avvisato|avvertito|notifico|notificou|alerto|alertou|a averti|a prevenu|a notifie|warnte|"
     r"benachrichtigte|уведомил\w*|предупредил\w*)\b|"
     # a source named after it: "NetBlocks'a göre", "के अनुसार", "کے مطابق", "zufolge"
-    r"(?:['’](?:y?a|y?e|n?a|n?e))?\s*(?:gore|के अनुसार|के मुताबिक|کے مطابق|zufolge)|"
+    r"(?:['’](?:y?a|y?e|n?a|n?e))?\s*(?:gore|के अनुसार|के मुताबिक|كے مطابق|zufolge)|"
     # a service that kept working is a contrast, however long the aside before the verb
     r"[^.;:!?]{0,40}?\b(?:was not affected|were not affected|unaffected|continued to (?:work|operate|function)|"
     r"continued working|kept working|still worked|remained (?:up|accessible|available|online))\b)"
@@ -153,7 +153,7 @@ _THING_BLOCKED = re.compile(
 
 # Between two names of one list ("TikTok, Blogspot, Telegram and YouTube"): the cue before the list
 # ("also used", "spread on") speaks of every name in it.
-_CONJ = r"(?:and|or|et|ou|y|o|e|und|oder|ve|veya|dan|atau|na|va|и|или|і|و|یا|और|या|اور|እና)"
+_CONJ = r"(?:and|or|et|ou|y|o|e|und|oder|ve|veya|dan|atau|na|va|и|или|і|و|يا|और|या|اور|እና)"
 _SEP = rf"(?:\s*[,،፣、]\s*(?:{_CONJ}\s+)?|\s+{_CONJ}\s+)"
 _LIST_GAP = re.compile(rf"^{_SEP}(?:[\w.-]+(?:\s[\w.-]+)?{_SEP}){{0,2}}$")
 
@@ -172,7 +172,7 @@ _DISINFORMATION = re.compile(
     r"\b(disinformation|misinformation|fake|deepfake|troll|inauthentic|propaganda|amplif|bots?\b|"
     r"generated|falso|falsa|fausse|faux|desinforma|ia\b|ai\b|фейк|дезинформ|manipulat|hoax|hoaks|"
     r"dezenformasyon|sahte|tin gia|uzushi|habari za uongo|falsch)|"
-    r"(تضليل|مضلل|كاذب|مزيف|جعلی|نادرست|جھوٹ|फर्जी|फ़र्ज़ी|भ्रामक|डीपफेक|ሐሰተኛ)"
+    r"(تضليل|مضلل|كاذب|مزيف|جعلي|نادرست|جھوٹ|फर्जी|फ़र्ज़ी|भ्रामक|डीपफेक|ሐሰተኛ)"
 )
 # A fact-check of one false post: the platform where it circulated is a channel, not a manipulated system.
 _FACT_CHECK = re.compile(
@@ -215,6 +215,7 @@ _CHANNEL = re.compile(
 _VIA = re.compile(r"(عبر|من خلال|از طريق|كے ذريعے|کے ذریعے)\s+$")
 # Turkish locative (X'te, Facebook'ta): something said or shared on the platform; blocking takes the dative.
 _LOCATIVE = re.compile(r"^['’](te|ta|de|da|ten|tan|den|dan)\b")
+
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,54 @@ def _fold_char(ch: str) -> str:
     if len(bare) == 1:
         return bare
     return ch.lower() if len(ch.lower()) == 1 else ch
+
+
+def _folded_words(words: str) -> str:
+    """Fold a `|`-separated word list the way item text is folded (accents off, Persian letters)."""
+    return "|".join(fold_keep_length(w) for w in words.split("|"))
+
+
+# Someone wrote, posted or announced something on a platform, in our other languages: a channel.
+_POST_VERBS = _folded_words(
+    "publicó|publicaron|escribió|anunció|denunció|compartió|difundió|informó|tuiteó|publicou|escreveu|anunciou|"
+    "compartilhou|divulgou|a écrit|a publié|a annoncé|a dénoncé|a déclaré|a partagé|a posté|écrit|publié|"
+    "schrieb|schreibt|postete|teilte|verbreitete|veröffentlichte|ha scritto|ha pubblicato|ha annunciato|"
+    "написал|написала|написали|сообщил|сообщила|опубликовал|опубликовала|заявил|заявила|объявил|"
+    "menulis|mengunggah|membagikan|mengumumkan|memposting|aliandika|alichapisha|alitangaza|said|wrote|tweeted"
+)
+_POST_PREPS = _folded_words(
+    "en|a través de|por|no|na|em|pelo|pela|sur|via|auf|über|bei|su|в|на|di|melalui|lewat|kwenye|katika|kupitia"
+)
+_POSTED_INTL = re.compile(
+    rf"\b({_POST_VERBS})\b[^.;:!?]{{0,30}}\b({_POST_PREPS})\s+(?:\w+,?\s+(?:{_CONJ}\s+)?){{0,3}}$|"
+    + _folded_words(r"(نشر|كتب|غرد|أعلن|قال|تغريدة|منشور|مقطع فيديو|فيديو)[^.،؟]{0,30}\s(على|عبر|في)\s+$")
+)
+# A person's account, page or channel on a platform, in our other languages.
+_OWNED_INTL = re.compile(
+    _folded_words(
+        r"\b(su|sus|seu|sua|seus|suas|son|sa|ses|leur|leurs|seinem|ihrem|seiner|ihrer|своём|своей|своих|его|её)\s+"
+        r"(cuenta|cuentas|perfil|perfiles|página|canal|conta|contas|página|compte|page|profil|chaîne|konto|account|"
+        r"kanal|канале|аккаунте|странице)\s*(de|en|no|na|do|da|em|sur|auf|bei|в|на)?\s*$"
+    )
+    + r"|\b(akun|akaunti(?: yake| yao)? ya|ukurasa(?: wake| wao)? wa)\s+$"
+    + _folded_words(r"|(حساب\w*|صفحت\w*|صفحة|قنات\w*)\s+(على|في)?\s*$|(صفحه|حساب|کانال|پیج|پست)\s+$")
+)
+# ... and the same after the name, where the verb comes last (Persian, Hindi, Urdu).
+_POSTED_AFTER = re.compile(
+    r"^(\s+(خود\s+)?(نوشت|نوشته|اعلام كرد|منتشر كرد|گفت)|\s+पर\s+(लिखा|कहा|पोस्ट|शेयर|ट्वीट|जानकारी)|"
+    r"\s+پر\s+(كہا|لكھا|پوسٹ|شيئر|جاري))"
+)
+# A user's account, channel or post named after the platform (Hindi, Urdu, Russian, Turkish).
+_USER_THING_INTL = re.compile(
+    r"^(\s+(हैंडल|अकाउंट|पेज|चैनल|पोस्ट)|\s+(اكاؤنٹ|ہينڈل|پيج|پوسٹ)|-?(канал\w*|аккаунт\w*|страниц\w*|пост\w*)|"
+    r"\s+(hesab\w*|sayfas\w*))"
+)
+# Accounts, channels or posts blocked, removed or withheld: the platform was made to act on them.
+_TAKEDOWN = re.compile(
+    r"(block|blocked|blocking|remov|withh[oe]ld|suspend|take ?down|taken down|took down|delet|restrict|geo-?block|"
+    r"bloque|suppr|retir|sperr|losch|blocc|rimoss|engel|kaldır|erisim|blokir|hapus|zuia|futa|"
+    r"блокир|заблокир|удал|огранич|حجب|حذف|اغلاق|مسدود|فيلتر|ब्लॉक|हटा|بلاك|بند|ہٹا)"
+)
 
 
 def _is_word(ch: str) -> bool:
@@ -573,7 +622,9 @@ def _takes_part(
         return True
     if _LEAVING.search(before) and _UNUSABLE.match(after_list):
         return False
-    thing = _USER_THING.match(after) and not _THING_BLOCKED.match(after)
+    thing = (_USER_THING.match(after) or _USER_THING_INTL.match(after)) and not (
+        _THING_BLOCKED.match(after) or _TAKEDOWN.search(_clause(folded, mention))
+    )
     # in a vote, a platform is a channel only where no disinformation is said of it in its own clause
     channel_ok = not vote or (_VOTE_CLAUSE and not _DISINFORMATION.search(_clause(folded, mention)))
     if channel_ok and (_owned(before) or thing):
@@ -581,7 +632,8 @@ def _takes_part(
     used = mention.company.category == "platform" and _USED.search(before)
     return not (
         _BEFORE.search(before) or _THREAT.search(before) or _AFTER.search(after) or (end != mention.end and _AFTER.search(after_list))
-        or (channel_ok and (used or _channel(before) or _VIA.search(before) or _LOCATIVE.match(after)))
+        or (channel_ok and (used or _channel(before) or _VIA.search(before) or _LOCATIVE.match(after)
+                            or _POSTED_INTL.search(before) or _OWNED_INTL.search(before) or _POSTED_AFTER.match(after)))
     )
 
 

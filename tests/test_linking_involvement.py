@@ -224,3 +224,35 @@ def test_a_company_exposing_an_operation_is_a_reporter(wl):
 )
 def test_a_data_source_in_other_languages_is_not_a_party(wl, title, summary):
     assert linked(wl, title, summary) == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Gobierno corta internet en la provincia", "El presidente anunció la medida en su cuenta de Twitter."),
+        ("Gobierno corta internet en la provincia", "El ministro publicó en Twitter que la medida era temporal."),
+        ("Coupure d'internet au Sénégal", "Le ministre a écrit sur Facebook que la coupure était nécessaire."),
+        ("Coupure d'internet au Sénégal", "L'opposant a dénoncé la mesure sur son compte Twitter."),
+        ("Governo corta internet no estado", "O ministro anunciou a decisão em seu perfil no Instagram."),
+        ("В регионе отключили мобильный интернет", "Глава региона написал в своём Telegram-канале, что меры временные."),
+        ("قطع الإنترنت في الولاية", "وأعلن الوزير القرار في تغريدة على تويتر."),
+        ("قطع اینترنت در استان", "یک فعال در اینستاگرام نوشت که اینترنت قطع شده است."),
+        ("जिले में इंटरनेट बंद", "मुख्यमंत्री ने ट्विटर पर लिखा कि यह कदम जरूरी था।"),
+        ("ضلع میں موبائل انٹرنیٹ بند", "وزیر نے ٹوئٹر پر کہا کہ یہ اقدام ضروری تھا۔"),
+        ("İlde internet kesildi", "Vali kararı Twitter hesabından duyurdu."),
+        ("Internet diputus di provinsi", "Menteri menulis di akun Instagram-nya bahwa langkah itu sementara."),
+        ("Serikali yazima intaneti", "Waziri aliandika kwenye Twitter kwamba hatua hiyo ni ya muda."),
+        ("Internet in der Provinz abgeschaltet", "Der Minister schrieb auf X, die Maßnahme sei vorübergehend."),
+    ],
+)
+def test_an_official_posting_on_a_platform_makes_it_a_channel_in_every_language(wl, title, summary):
+    assert linked(wl, title, summary) == ()
+
+
+def test_accounts_blocked_on_a_platform_make_it_a_party(wl):
+    assert set(linked(wl, "Ministry blocks 35 YouTube channels run from abroad",
+                      "The ministry ordered 35 YouTube channels and two Twitter accounts blocked.")) == {
+        "Alphabet", "X Corp"}
+    assert set(linked(wl, "सरकार ने 35 यूट्यूब चैनल ब्लॉक कराए",
+                      "मंत्रालय ने 35 यूट्यूब चैनलों और 2 ट्विटर अकाउंट को ब्लॉक करने के निर्देश दिए।")) == {
+        "Alphabet", "X Corp"}
