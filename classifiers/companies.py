@@ -66,9 +66,9 @@ CATEGORY_CONTEXT: dict[str, tuple[str, ...]] = {
         "بندش|پابندی|ማኅበራዊ|ተጠቃሚ"
     ),
     "surveillance_vendor": _words(
-        "spyware|surveillance|hacked|infected|infection|infections|logiciel espion|espion|espía|espionaje|espião|шпион|слежк|"
-        "تجسس|مراقبة|spähsoftware|überwachung|trojaner|स्पाइवेयर|जासूसी|निगरानी|phần mềm gián điệp|"
-        "casus yazılım|casusluk|programu ya ujasusi|ujasusi|spyware|perangkat mata-mata|penyadapan"
+        "spyware|surveillance|hacked|infected|infection|infections|logiciel espion|espion|espía|espionaje|"
+        "espião|шпион|слежк|تجسس|مراقبة|spähsoftware|überwachung|trojaner|स्पाइवेयर|जासूसी|निगरानी|"
+        "phần mềm gián điệp|casus yazılım|casusluk|programu ya ujasusi|ujasusi|perangkat mata-mata|penyadapan"
     ),
 }
 
@@ -202,7 +202,10 @@ _SELF_REPORT = re.compile(
     r"compelled|complied|comply|complying)\b"
 )
 # "Three operators": a number word, not the operator Three.
-_COUNTED = re.compile(r"^\s+(?!(?:says|cuts|blocks|bans|restores|confirms|denies|suspends|restricts|disables)\b)[a-z]+s\b", re.I)
+_COUNTED = re.compile(
+    r"^\s+(?!(?:says|cuts|blocks|bans|restores|confirms|denies|suspends|restricts|disables)\b)[a-z]+s\b",
+    re.IGNORECASE,
+)
 # Rumours spread "on WhatsApp, Facebook and Twitter": the platform is only the channel.
 _CHANNEL = re.compile(
     r"(rumou?rs?|misinformation|messages?|posts?|files?|links?|lures?|videos?|photos?|images?|statements?|hate speech|fake news|"
@@ -215,7 +218,6 @@ _CHANNEL = re.compile(
 _VIA = re.compile(r"(عبر|من خلال|از طريق|كے ذريعے|کے ذریعے)\s+$")
 # Turkish locative (X'te, Facebook'ta): something said or shared on the platform; blocking takes the dative.
 _LOCATIVE = re.compile(r"^['’](te|ta|de|da|ten|tan|den|dan)\b")
-
 
 
 @dataclass(frozen=True)
@@ -243,8 +245,11 @@ def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLin
     places = lru_cache(maxsize=1)(lambda: mentioned_countries(title, summary))
     mentions = _accepted(_find(folded, _matcher(watchlist), places), folded, text, places)
     mentioned = _ordered(m.company.name for m in mentions)
-    vote = bool(_ELECTION.search(folded) and _DISINFORMATION.search(folded) and not _FACT_CHECK.search(folded))
-    heads, tails = _list_heads(mentions, folded), _list_tails(mentions, folded)
+    vote = bool(
+        _ELECTION.search(folded) and _DISINFORMATION.search(folded) and not _FACT_CHECK.search(folded)
+    )
+    heads = _list_heads(mentions, folded)
+    tails = _list_tails(mentions, heads)
     title_end = len(title)
     parts = [
         _takes_part(m, folded, vote, h, t) and not (m.start > title_end and _in_background(folded, m))
@@ -252,9 +257,11 @@ def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLin
     ]
     # (in a vote, every platform the operation ran through is a party: no roll-call there)
     roll_call = set() if vote else _roll_call(mentions, heads, parts, title_end)
-    reporters = _reporters(mentions, folded) - {m.company.name for m, part in zip(mentions, parts) if part and m.end <= title_end}
+    in_title = {m.company.name for m, part in zip(mentions, parts) if part and m.end <= title_end}
+    reporters = _reporters(mentions, folded) - in_title  # the headline's party is no mere reporter
     involved = _ordered(
-        m.company.name for m, part in zip(mentions, parts)
+        m.company.name
+        for m, part in zip(mentions, parts)
         if part and m.company.name not in roll_call and m.company.name not in reporters
     )
     return CompanyLinks(
@@ -357,7 +364,9 @@ def _bounded(folded: str, start: int, end: int, surface: str, strict: bool) -> b
     if _is_arabic(surface):  # Arabic joins prefixes: وفودافون, بتويتر
         return end_ok and (start_ok or before in "وبلفك")
     if _is_ethiopic(surface):  # Amharic joins prefixes and case endings: የኢትዮ ቴሌኮም, ፌስቡክን
-        suffixed = after in _ETHIOPIC_SUFFIXES and not _is_word(folded[end + 1] if end + 1 < len(folded) else " ")
+        suffixed = after in _ETHIOPIC_SUFFIXES and not _is_word(
+            folded[end + 1] if end + 1 < len(folded) else " "
+        )
         return (start_ok or before in _ETHIOPIC_PREFIXES) and (end_ok or suffixed)
     return start_ok and end_ok
 
@@ -470,15 +479,23 @@ def _accepted(
     kept = [m for m in mentions if not _vetoed(m, folded)]
     safe = {m.company.id for m in kept if not m.risky}
     backed = {
-        m.company.id for m in kept
-        if m.risky and _risky_ok(m, folded, text, safe) and (m.company.id in safe or _licensed_here(m, places))
+        m.company.id
+        for m in kept
+        if m.risky
+        and _risky_ok(m, folded, text, safe)
+        and (m.company.id in safe or _licensed_here(m, places))
     }
     # one sense per item: once one mention shows the company, its other written-case mentions are it too
     # ("Telegram yazuiwa ..." at a title's start, "... ufikiaji wa Telegram" with context further on)
     return [
-        m for m in kept
-        if not m.risky or (m.company.id in backed and _case_matches(text[m.start : m.end], m.company)
-                           and not (m.surface in ("three", "3") and _COUNTED.match(text[m.end : m.end + 30])))
+        m
+        for m in kept
+        if not m.risky
+        or (
+            m.company.id in backed
+            and _case_matches(text[m.start : m.end], m.company)
+            and not (m.surface in ("three", "3") and _COUNTED.match(text[m.end : m.end + 30]))
+        )
     ]
 
 
@@ -576,7 +593,9 @@ def _reporters(mentions: Sequence[_Mention], folded: str) -> set[str]:
     return reported - acted
 
 
-def _roll_call(mentions: Sequence[_Mention], heads: Sequence[int], parts: Sequence[bool], title_end: int) -> set[str]:
+def _roll_call(
+    mentions: Sequence[_Mention], heads: Sequence[int], parts: Sequence[bool], title_end: int
+) -> set[str]:
     """Companies named only in a roll-call of other services ("Facebook, Twitter, YouTube and Google are
     blocked in China") in an item whose title names the party: context, not parties to this incident.
 
@@ -594,12 +613,13 @@ def _roll_call(mentions: Sequence[_Mention], heads: Sequence[int], parts: Sequen
     by_company: dict[str, list[int]] = {}
     for mention, head in zip(mentions, heads):
         by_company.setdefault(mention.company.name, []).append(head)
-    return {name for name, hs in by_company.items() if name not in in_title and all(h in background for h in hs)}
+    return {
+        name for name, hs in by_company.items() if name not in in_title and all(h in background for h in hs)
+    }
 
 
-def _list_tails(mentions: Sequence[_Mention], folded: str) -> list[int]:
+def _list_tails(mentions: Sequence[_Mention], heads: Sequence[int]) -> list[int]:
     """Return, for each mention, where the list it belongs to ends (its own end when alone)."""
-    heads = _list_heads(mentions, folded)
     tails = [m.end for m in mentions]
     for k in range(len(mentions) - 2, -1, -1):
         if heads[k + 1] == heads[k]:
@@ -625,19 +645,32 @@ def _takes_part(
     thing = (_USER_THING.match(after) or _USER_THING_INTL.match(after)) and not (
         _THING_BLOCKED.match(after) or _TAKEDOWN.search(_clause(folded, mention))
     )
-    # in a vote, a platform is a channel only where no disinformation is said of it in its own clause
-    channel_ok = not vote or (_VOTE_CLAUSE and not _DISINFORMATION.search(_clause(folded, mention)))
+    channel_ok = not vote  # in a vote, a platform the content ran through is a party, not a channel
     if channel_ok and (_owned(before) or thing):
         return False
+    source = bool(
+        _BEFORE.search(before)
+        or _THREAT.search(before)
+        or _AFTER.search(after)
+        or (end != mention.end and _AFTER.search(after_list))
+    )
+    return not (source or (channel_ok and _channel_around(mention, before, after)))
+
+
+def _channel_around(mention: _Mention, before: str, after: str) -> bool:
+    """True when the words around a mention make the platform only where something was said or done."""
     used = mention.company.category == "platform" and _USED.search(before)
-    return not (
-        _BEFORE.search(before) or _THREAT.search(before) or _AFTER.search(after) or (end != mention.end and _AFTER.search(after_list))
-        or (channel_ok and (used or _channel(before) or _VIA.search(before) or _LOCATIVE.match(after)
-                            or _POSTED_INTL.search(before) or _OWNED_INTL.search(before) or _POSTED_AFTER.match(after)))
+    return bool(
+        used
+        or _channel(before)
+        or _VIA.search(before)
+        or _POSTED_INTL.search(before)
+        or _OWNED_INTL.search(before)
+        or _LOCATIVE.match(after)
+        or _POSTED_AFTER.match(after)
     )
 
 
-_VOTE_CLAUSE = False
 _CLAUSE_END = re.compile(r"[.;!?؟।።\n]")
 
 
