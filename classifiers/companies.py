@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -243,7 +243,8 @@ def link_companies(title: str, summary: str, watchlist: Watchlist) -> CompanyLin
     text = f"{title}.\n{summary}" if summary else title
     folded = fold_keep_length(text)
     places = lru_cache(maxsize=1)(lambda: mentioned_countries(title, summary))
-    mentions = _accepted(_find(folded, _matcher(watchlist), places), folded, text, places)
+    matcher = _matcher(watchlist)
+    mentions = _accepted(_find(folded, matcher, places), folded, text, places, matcher.reach)
     mentioned = _ordered(m.company.name for m in mentions)
     vote = bool(
         _ELECTION.search(folded) and _DISINFORMATION.search(folded) and not _FACT_CHECK.search(folded)
@@ -411,6 +412,14 @@ class _Matcher:
         for key in self.owners:
             self.automaton.add_word(key, key)
         self.automaton.make_automaton()
+        # where each company operates, itself or through a tracked subsidiary (MTN Group: MTN Nigeria's NG)
+        self.reach: dict[str, frozenset[str]] = {}
+        for company in watchlist:
+            countries = set(company.countries)
+            for other in watchlist:
+                if company.name in watchlist.ancestors(other.name):
+                    countries |= set(other.countries)
+            self.reach[company.id] = frozenset(countries)
 
 
 def _surfaces(watchlist: Watchlist) -> Iterable[tuple[Company, str, bool]]:
@@ -473,7 +482,11 @@ def _choose(
 
 
 def _accepted(
-    mentions: Sequence[_Mention], folded: str, text: str, places: Callable[[], tuple[str, ...]] = tuple
+    mentions: Sequence[_Mention],
+    folded: str,
+    text: str,
+    places: Callable[[], tuple[str, ...]] = tuple,
+    reach: Mapping[str, frozenset[str]] | None = None,
 ) -> list[_Mention]:
     """Drop vetoed mentions and risky ones without case or context to back them."""
     kept = [m for m in mentions if not _vetoed(m, folded)]
@@ -483,7 +496,7 @@ def _accepted(
         for m in kept
         if m.risky
         and _risky_ok(m, folded, text, safe)
-        and (m.company.id in safe or _licensed_here(m, places))
+        and (m.company.id in safe or _licensed_here(m, places, reach))
     }
     # one sense per item: once one mention shows the company, its other written-case mentions are it too
     # ("Telegram yazuiwa ..." at a title's start, "... ufikiaji wa Telegram" with context further on)
@@ -499,13 +512,19 @@ def _accepted(
     ]
 
 
-def _licensed_here(mention: _Mention, places: Callable[[], tuple[str, ...]]) -> bool:
-    """An operator's ambiguous brand (Smart, Tele2, Telekom) counts only where the operator is licensed: in
-    an item about other countries it names a namesake (Smart in the Philippines is PLDT's, not Axiata's)."""
-    if mention.company.category != "telecom" or not mention.company.countries:
+def _licensed_here(
+    mention: _Mention,
+    places: Callable[[], tuple[str, ...]],
+    reach: Mapping[str, frozenset[str]] | None = None,
+) -> bool:
+    """An operator's ambiguous brand (Smart, Tele2, Telekom) counts only where the operator or one of its
+    tracked subsidiaries is licensed: in an item about other countries it names a namesake (Smart in the
+    Philippines is PLDT's, not Axiata's)."""
+    countries = (reach or {}).get(mention.company.id) or frozenset(mention.company.countries)
+    if mention.company.category != "telecom" or not countries:
         return True
     here = set(places())
-    return not here or bool(here & set(mention.company.countries))
+    return not here or bool(here & countries)
 
 
 def _vetoed(mention: _Mention, folded: str) -> bool:

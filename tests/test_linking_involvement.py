@@ -386,3 +386,14 @@ def test_accounts_blocked_on_a_platform_make_it_a_party(wl):
             "मंत्रालय ने 35 यूट्यूब चैनलों और 2 ट्विटर अकाउंट को ब्लॉक करने के निर्देश दिए।",
         )
     ) == {"Alphabet", "X Corp"}
+
+
+def test_a_group_brand_counts_where_a_tracked_subsidiary_operates(wl):
+    # MTN Group's own countries leave out Nigeria (MTN Nigeria is tracked on its own): its MoMo brand still
+    # names it in a Nigerian item
+    links = link_companies(
+        "Nigeria's central bank orders MoMo accounts of protest organisers frozen",
+        "MoMo, MTN's mobile money service, froze the accounts of 30 protest organisers in Nigeria.",
+        wl,
+    )
+    assert {wl.family(n)[-1] for n in links.mentioned} == {"MTN Group"}
