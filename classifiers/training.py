@@ -19,11 +19,13 @@ from monitor.types import LABELS
 HEADS: tuple[str, ...] = (*LABELS, "incident")
 FOLDS = 5
 TWIN_SIMILARITY = 0.93  # e5 cosine at which two items are one story told twice: they share a fold
-FIRST_STAGE_RECALL = 0.995  # stage 1 settles an item only below the score that keeps this incident recall
+FIRST_STAGE_RECALL = 0.998  # stage 1 settles an item only below the score that keeps this incident recall
+# (0.995 in CV gave 0.990 on the first locked split: a margin for unseen items)
 FALSE_ALARM_TARGET = 0.03  # the incident gate's threshold keeps CV false alarms at or under this
 # Per language group (`learned.language_group`): English keeps the 3% budget; other languages, where the
-# model is weaker and recall is what suffers, get their own gate set on their own false alarms.
-FALSE_ALARM_TARGETS: dict[str, float] = {"en": 0.03, "other": 0.03}
+# model is weaker and a 3% gate cost a third of their incidents (recall 0.64 on the first locked split),
+# get a gate set on their own items for 5% (CV on 1,583 items: non-English macro-F1 0.746 -> 0.779).
+FALSE_ALARM_TARGETS: dict[str, float] = {"en": 0.03, "other": 0.05}
 SPARSE_C = 10.0
 DENSE_C = 0.05
 
