@@ -93,7 +93,7 @@ def extend_split(corpus: list[dict], new_ids: set[str], encoder: CachedEncoder) 
     ids = training.extend_locked_split(split["test"], corpus, groups, sorted(new_ids), split["share"], split["salt"])
     added = sorted(set(ids) - set(split["test"]))
     history = [*split.get("extended", []), {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "new_items": len(new_ids),
-                                            "added_to_test": len(added), "first": added[:1]}]
+                                            "added_to_test": len(added), "added": added}]
     by_id = {r["id"]: r for r in corpus}
     SPLIT.write_text(json.dumps({**split, "test": ids, "sha256": training.split_hash(ids, by_id), "extended": history},
                                 indent=0) + "\n", encoding="utf-8")
@@ -276,6 +276,11 @@ def main() -> None:
     if args.score_locked:
         locked = score_locked([r for r in corpus if r["id"] in test_ids])
         print_figures("locked test split", locked)
+        # Each growth of the split is also scored on its own: those items were never scored before.
+        for grown in json.loads(SPLIT.read_text(encoding="utf-8")).get("extended", []):
+            part = score_locked([r for r in corpus if r["id"] in set(grown["added"])])
+            print_figures(f"  of which added on {grown['date']}", part)
+            locked.setdefault("added", []).append({"date": grown["date"], **part})
         save_head(LearnedHead(**{**head.__dict__, "meta": meta | {"locked": locked}}))
 
 
