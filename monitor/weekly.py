@@ -165,7 +165,7 @@ def write_and_send(store: Any, settings: Any, sources: Any, week: str, now: date
         watchlist = load_watchlist(settings)
     queued = queue_digest(store, settings, digest, watchlist, now)
     if notifiers is None:
-        from notifiers import build_notifiers
+        from monitor.wiring import build_notifiers
 
         notifiers = build_notifiers(settings)
     from monitor.delivery import drain_outbox
