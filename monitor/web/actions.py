@@ -13,7 +13,7 @@ from typing import Any
 
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.review import apply_review
-from monitor.types import Alert, Channel, Evidence, Incident, Message, NamedWatchlist, Severity, Subscription
+from monitor.types import Alert, Evidence, Incident, Message, NamedWatchlist, Severity, Subscription
 
 TEST_ALERT_ID = 0
 
@@ -103,17 +103,18 @@ def test_incident(now: datetime) -> Incident:
 def send_test_alert(ws: Any, sub: Subscription) -> list[tuple[str, str | None]]:
     """Send a test alert to every target of a subscription now; return (target, error or None) each."""
     from monitor.pipeline import in_slack_mode
+    from monitor.references import unconfigured_reason
 
     sub = in_slack_mode([sub], ws.settings.slack)[0]
     now = ws.clock.now()
     alert = Alert(incident_id=TEST_ALERT_ID, subscription=sub.name, kind="new", severity=Severity.LOW,
                   why="test alert requested in the workspace", created_at=now)
-    message = Message(incident=test_incident(now), alert=alert)
+    message = Message(incident=test_incident(now), alert=alert, channel=sub.channel)  # signed as real alerts are
     notifier = ws.notifiers.get(sub.channel.kind)
     outcomes: list[tuple[str, str | None]] = []
     for target in sub.channel.targets:
         if notifier is None:
-            outcomes.append((target, str(NotConfigured(f"no {sub.channel.kind} notifier is configured"))))
+            outcomes.append((target, str(NotConfigured(unconfigured_reason(sub.channel.kind, ws.notifiers)))))
             continue
         try:
             notifier.send(message, target)
@@ -130,7 +131,7 @@ def unsubscribe_recipient(ws: Any, name: str, target: str) -> bool:
         return False
     left = tuple(t for t in sub.channel.targets if t != target)
     if left:
-        ws.store.upsert_subscription(replace(sub, channel=Channel(sub.channel.kind, left)))
+        ws.store.upsert_subscription(replace(sub, channel=replace(sub.channel, targets=left)))
     else:
         ws.store.delete_subscription(name)
     return True
