@@ -110,11 +110,12 @@ def export_labels(ctx: click.Context, out: str) -> None:
 def sources_test(ctx: click.Context, url: str, kind: str, as_json: bool) -> None:
     """Fetch, parse and classify one source, storing nothing."""
     from monitor.sourcetest import test_source
-    from monitor.wiring import classifier_factory, load_watchlist
+    from monitor.wiring import classifier_factory, load_watchlist, make_deps
 
     settings = _settings(ctx)
-    classifier = classifier_factory(settings, load_watchlist(settings))()
-    report = asyncio.run(test_source(url, kind, settings, classifier, trusted=True))  # the operator's shell
+    deps = make_deps(watchlist=load_watchlist(settings))
+    classifier = classifier_factory(settings, deps)()
+    report = asyncio.run(test_source(url, kind, settings, classifier, trusted=True, deps=deps))  # the operator's shell
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:
