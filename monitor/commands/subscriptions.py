@@ -101,15 +101,12 @@ def refuse_problems(sub, settings, specs, workspace_lists=()) -> None:
 
 def refuse_internal(urls, allow_hosts, option: str = "--slack-webhook") -> None:
     """Refuse a webhook URL that points inside (loopback, private...); one that does not resolve now is checked at send."""
-    from monitor.errors import SourceError
     from monitor.netguard import UrlGuard
 
     for url in urls:
-        try:
-            UrlGuard(allow_hosts).check_blocking(url)
-        except SourceError as exc:
-            if not str(exc).startswith("DNS lookup failed"):
-                raise click.UsageError(f"{option} {mask_target(url)}: {str(exc).split(': ', 1)[-1]}") from None
+        reason = UrlGuard(allow_hosts).refusal(url)
+        if reason:
+            raise click.UsageError(f"{option} {mask_target(url)}: {reason}")
 
 
 @cli.group()

@@ -6,14 +6,23 @@ to the store or a notifier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.review import apply_review
-from monitor.types import Alert, Evidence, Incident, Message, NamedWatchlist, Severity, Subscription
+from monitor.types import (
+    Alert,
+    ChannelSpec,
+    Evidence,
+    Incident,
+    Message,
+    NamedWatchlist,
+    Severity,
+    Subscription,
+)
 
 TEST_ALERT_ID = 0
 
@@ -98,6 +107,22 @@ def test_incident(now: datetime) -> Incident:
         severity=Severity.LOW, severity_reasons=("test alert",),
         evidence=(Evidence("censorship", "This is a test: your subscription is set up."),),
     )
+
+
+def channel_refusals(ws: Any, sub: Subscription, channels: Mapping[str, ChannelSpec]) -> list[str]:
+    """What would keep a new subscription from ever delivering, said when it is made (as `subscribe` does):
+    a channel switched off for lack of settings, or a webhook URL that points inside."""
+    from monitor.hygiene import mask_target
+    from monitor.netguard import UrlGuard
+    from monitor.references import channel_problem
+
+    kind = sub.channel.kind
+    problems = [f"{kind}: {problem}"] if (problem := channel_problem(kind, ws.notifiers)) else []
+    if channels[kind].target == "url":
+        guard = UrlGuard(ws.settings.fetch.allow_hosts)
+        problems += [f"{kind} {mask_target(url)}: {reason}" for url in sub.channel.targets
+                     if (reason := guard.refusal(url))]
+    return problems
 
 
 def send_test_alert(ws: Any, sub: Subscription) -> list[tuple[str, str | None]]:

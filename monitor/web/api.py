@@ -135,10 +135,14 @@ def post_subscription(request: Request, body: SubscriptionIn,
     from notifiers import channel_specs
 
     entry = {k: v for k, v in body.model_dump().items() if v not in (None, [], "")}
+    channels = channel_specs()
     try:
-        sub = subscription_from_mapping(entry, channel_specs())
+        sub = subscription_from_mapping(entry, channels)
     except ConfigError as exc:
         raise HTTPException(400, str(exc)) from None
+    refused = actions.channel_refusals(workspace(request), sub, channels)
+    if refused:
+        raise HTTPException(400, "; ".join(refused))
     workspace(request).store.upsert_subscription(sub)
     return subscription_mapping(sub)
 

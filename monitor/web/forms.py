@@ -113,6 +113,9 @@ async def save_subscription(request: Request, user: User = Depends(ANALYST)):
     entry = entry_from_form(form, channels)
     try:
         sub = subscription_from_mapping(entry, channels)
+        refused = actions.channel_refusals(ws, sub, channels)
+        if refused:
+            raise ConfigError("; ".join(refused))
     except ConfigError as exc:
         return show(request, "subscription_form.html", status_code=400, user=user, s=entry, error=str(exc),
                     kind=str(form.get("kind", "email")), channels=channels.values(),
