@@ -31,7 +31,8 @@ class ChannelOptions(click.Command):
 
 def channel_option(spec: ChannelSpec) -> click.Option:
     """The `subscribe` option of one channel: `--teams-webhook URL`; repeatable where it takes several targets."""
-    return click.Option([spec.option, spec.kind], multiple=spec.many, help=spec.help)
+    metavar = {"url": "URL", "email": "ADDR"}.get(spec.target, "TARGET")
+    return click.Option([spec.option, spec.kind], multiple=spec.many, metavar=metavar, help=spec.help)
 
 
 @cli.command(cls=ChannelOptions)
