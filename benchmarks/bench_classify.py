@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from classifiers import build_classifier
 from monitor.config import ClassifierSettings
+from monitor.registry import Deps
 from monitor.types import ClassifyInput
 from monitor.watchlist import load_watchlist
 
@@ -61,7 +62,7 @@ def main() -> None:
 
 def measure(kind: str, rows: list[dict], watchlist, mix: str) -> None:
     started = time.perf_counter()
-    classifier = build_classifier(ClassifierSettings(kind=kind), watchlist)
+    classifier = build_classifier(ClassifierSettings(kind=kind), Deps(watchlist=watchlist))
     loaded = time.perf_counter() - started
     inputs = [ClassifyInput(id=str(i), title=r["title"], summary=r["summary"]) for i, r in enumerate(rows)]
     started, cpu_started = time.perf_counter(), time.process_time()

@@ -1,10 +1,12 @@
-"""What every classifier offers: classify a batch of items, in order."""
+"""What every classifier offers (classify a batch of items, in order) and the registry of classifier kinds."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from monitor.config import ClassifierSettings
+from monitor.registry import Deps, Registry
 from monitor.types import Classification, ClassifyInput
 
 
@@ -15,3 +17,12 @@ class Classifier(Protocol):
     name: str
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]: ...
+
+
+class ClassifierKind(Protocol):
+    """A registered classifier class: built from `ClassifierSettings` and the deps (their `watchlist`)."""
+
+    def from_config(self, config: ClassifierSettings, deps: Deps, /) -> Classifier: ...
+
+
+CLASSIFIERS: Registry[ClassifierKind] = Registry("classifier")

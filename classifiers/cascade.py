@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classifiers import rules
+from classifiers.base import CLASSIFIERS
 from classifiers.language import detect_language
+from monitor.config import ClassifierSettings
 from monitor.hygiene import truncate
+from monitor.registry import Deps
 from monitor.types import LABELS, Classification, ClassifyInput, Evidence
 
 SHUTDOWN = "shutdown"
@@ -116,6 +119,7 @@ class Linker:
         return implied_operators(countries, self.watchlist)
 
 
+@CLASSIFIERS.register("rules")
 @dataclass
 class RulesClassifier:
     """Rules only: no model, no torch; for tiny installs and as a transparent baseline."""
@@ -123,6 +127,11 @@ class RulesClassifier:
     linker: Linker = field(default_factory=Linker)
     threshold: float = 0.5
     name: str = "rules"
+
+    @classmethod
+    def from_config(cls, config: ClassifierSettings, deps: Deps) -> RulesClassifier:
+        """Build the rules-only classifier, linking items to `deps.watchlist`."""
+        return cls(linker=Linker(deps.watchlist), threshold=config.threshold or 0.5)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
         readings = [read_item(item) for item in inputs]
@@ -135,6 +144,7 @@ class RulesClassifier:
         return out
 
 
+@CLASSIFIERS.register("cascade")
 @dataclass
 class CascadeClassifier:
     """The learned two-stage classifier (`learned.py`): TF-IDF first, the multilingual encoder for the rest.
@@ -150,6 +160,17 @@ class CascadeClassifier:
     linker: Linker = field(default_factory=Linker)
     threshold: float | None = None
     name: str = "cascade"
+
+    @classmethod
+    def from_config(cls, config: ClassifierSettings, deps: Deps) -> CascadeClassifier:
+        """Build the default classifier: the shipped learned head and the bundled multilingual-e5 encoder."""
+        from classifiers.encoder import E5Encoder
+        from classifiers.learned import load_head
+
+        head = load_head(lexicon=rules.lexicon_fingerprint())
+        encoder = E5Encoder()
+        encoder.load()
+        return cls(head=head, encoder=encoder, linker=Linker(deps.watchlist), threshold=config.threshold)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
         import numpy as np

@@ -10,8 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from classifiers.base import CLASSIFIERS
 from classifiers.cascade import Linker, read_item
+from monitor.config import ClassifierSettings
 from monitor.errors import ClassifierError, ConfigError
+from monitor.registry import Deps
 from monitor.types import LABELS, Classification, ClassifyInput
 
 HYPOTHESES: Mapping[str, str] = {
@@ -25,6 +28,7 @@ DEFAULT_THRESHOLD = 0.5
 MAX_TOKENS = 256
 
 
+@CLASSIFIERS.register("transformers")
 @dataclass
 class TransformersClassifier:
     """Scores items with a local or named transformers model; no hub access at run time."""
@@ -35,11 +39,12 @@ class TransformersClassifier:
     name: str = "transformers"
 
     @classmethod
-    def from_settings(cls, settings: Any, linker: Linker) -> TransformersClassifier:
-        if not settings.model:
+    def from_config(cls, config: ClassifierSettings, deps: Deps) -> TransformersClassifier:
+        """Load `config.model` (a name or a local path); a missing model is a ConfigError, never a silence."""
+        if not config.model:
             raise ConfigError("the transformers classifier needs `model` (a name or a local path)", path="classifier.model")
-        threshold = DEFAULT_THRESHOLD if settings.threshold is None else settings.threshold
-        return cls(scorer=load_scorer(settings.model), linker=linker, threshold=threshold)
+        threshold = DEFAULT_THRESHOLD if config.threshold is None else config.threshold
+        return cls(scorer=load_scorer(config.model), linker=Linker(deps.watchlist), threshold=threshold)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
         readings = [read_item(item) for item in inputs]

@@ -106,7 +106,7 @@ def _deliver_one(delivery: Delivery, store: Any, notifiers: Mapping[str, Any], w
                  public_url: str | None = None) -> tuple[str, str, DeliveryError | None]:
     notifier = notifiers.get(delivery.channel_kind)
     if notifier is None:
-        why = NotConfigured(unconfigured_reason(delivery.channel_kind))
+        why = NotConfigured(unconfigured_reason(delivery.channel_kind, notifiers))
         retry_at = now + timedelta(seconds=UNCONFIGURED_RETRY_S)
         store.mark_retry(delivery.id, str(why), retry_at)
         log.warning("delivery %s: %s", delivery.id, why)

@@ -83,6 +83,15 @@ class UrlGuard:
         self._judge(url, host, addresses)
         return [str(ip) for ip in addresses]
 
+    def refusal(self, url: str) -> str | None:
+        """Why a user's webhook URL may not be used (it points inside), or None; one that does not resolve now is
+        checked again at each send."""
+        try:
+            self.check_blocking(url)
+        except SourceError as exc:
+            return None if str(exc).startswith("DNS lookup failed") else str(exc).split(": ", 1)[-1]
+        return None
+
     def check_blocking(self, url: str) -> None:
         """`check` for synchronous callers (notifiers posting to a user-given webhook URL)."""
         _, host, port = split_url(url)

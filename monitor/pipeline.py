@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -22,10 +22,12 @@ from monitor.clock import Clock
 from monitor.config import Settings, SlackSettings
 from monitor.errors import SourceError
 from monitor.hygiene import clean_line
+from monitor.registry import Deps, build
 from monitor.sources import SOURCES
 from monitor.sources.backoff import next_delay_s
 from monitor.sources.parsing import ParsedDocument, dedup_keys, parse_document
 from monitor.types import (
+    ChannelSpec,
     Classification,
     ClassifyInput,
     CycleReport,
@@ -64,7 +66,9 @@ class Runtime:
     watchlist: Watchlist
     sources: Sequence[SourceConfig]
     classifier_factory: Callable[[], Classifier]
-    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    notifiers: Mapping[str, Notifier] = field(default_factory=dict)  # a Family: also says why each other is off
+    deps: Deps = field(default_factory=Deps)  # what component factories get (sources: the clock); see wiring
+    channels: Mapping[str, ChannelSpec] = field(default_factory=dict)  # each channel's description, by kind
     http_client: httpx.AsyncClient | None = None  # the client behind the fetcher, closed by aclose()
     parser: ParsePool | None = None  # None parses inline
     _classifier: Classifier | None = None
@@ -132,7 +136,7 @@ async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: So
 
 
 async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
-    kind = SOURCES.get(source.kind).from_config(source)
+    kind = build(SOURCES, source.kind, source, rt.deps)
     result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified,
                                     trusted=source.trusted)
     if result.not_modified:
@@ -290,10 +294,10 @@ def _host(item: Item) -> str:
 def _queue_alerts(incident: Incident, rt: Runtime) -> list[alerts.AlertDecision]:
     """Decide the alerts for one incident and write each, with its deliveries, to the outbox."""
     now = rt.clock.now()
-    from monitor.subscriptions import expand_watchlists
+    from monitor.subscriptions import expand_watchlists, with_channel_defaults
 
     named = {w.name: w.companies for w in rt.store.list_watchlists()}
-    subscriptions = expand_watchlists(rt.store.list_subscriptions(), named)
+    subscriptions = with_channel_defaults(expand_watchlists(rt.store.list_subscriptions(), named), rt.channels)
     # counted from the store, so alerts queued earlier in this cycle count towards the daily cap too
     sent_today = {s.name: rt.store.count_alerts_since(s.name, alerts.day_start(s, now)) for s in subscriptions}
     prior = rt.store.alerts_for_incident(incident.id)

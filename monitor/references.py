@@ -1,6 +1,7 @@
 """What a subscription names, checked against what the monitor knows: companies, lists, tickers, countries, channels.
 
-Pure functions of a subscription, the watchlist and the settings; `subscribe` refuses what they find and
+Pure functions of a subscription, the watchlist and the built notifiers (a `Family`: each switched-off
+channel with the reason its module gave); `subscribe` refuses what they find and
 `check-config` lists it, so a misspelt company or an unconfigured channel is an error when it is made,
 not a silence later.
 """
@@ -12,27 +13,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from monitor.countries import country_names
-
-# What each channel needs before it can deliver, said the way a user fixes it.
-CHANNEL_SETUP = {
-    "slack_channel": "Slack is not configured: set SLACK_BOT_TOKEN (bot mode, with threads) "
-                     "or SLACK_WEBHOOK_URL (webhook mode)",
-    "email": "email is not configured: set SMTP_HOST (settings: smtp.host)",
-}
+from monitor.registry import Family
 
 
-def unconfigured_reason(kind: str) -> str:
-    """Say what a channel kind with no notifier needs."""
-    return CHANNEL_SETUP.get(kind, f"no {kind} notifier configured")
+def unconfigured_reason(kind: str, notifiers: Mapping[str, Any]) -> str:
+    """Say what a channel kind with no notifier needs: the reason its module gave when it switched off."""
+    if isinstance(notifiers, Family):
+        return notifiers.why_off(kind)  # e.g. "email is not configured: set SMTP_HOST (settings: smtp.host)"
+    return f"no {kind} notifier is configured"
 
 
-def channel_problem(kind: str, settings: Any) -> str | None:
-    """Return why a channel kind cannot deliver with these settings, or None when it can."""
-    if kind == "slack_channel" and not (settings.slack.bot_token or settings.slack.webhook_url):
-        return CHANNEL_SETUP[kind]
-    if kind == "email" and not settings.smtp.host:
-        return CHANNEL_SETUP[kind]
-    return None
+def channel_problem(kind: str, notifiers: Mapping[str, Any]) -> str | None:
+    """Return why a channel kind cannot deliver with the notifiers built from the settings, or None when it can."""
+    return None if kind in notifiers else unconfigured_reason(kind, notifiers)
 
 
 def secret_problem(channel: Any, environ: Any) -> str | None:
@@ -93,14 +86,11 @@ def _country_hint(code: str, known: dict[str, str]) -> str:
     return f" (did you mean {by_name[close[0]]!r} for {known[by_name[close[0]]]}?)" if close else ""
 
 
-def subscription_problems(sub: Any, watchlist: Any, settings: Any, workspace_lists: Iterable[str] = (),
-                          environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
-    """Every problem of one subscription: its channel, then what it names (`environ`: default os.environ)."""
-    import os
-
+def subscription_problems(sub: Any, watchlist: Any, notifiers: Mapping[str, Any], environ: Mapping[str, str],
+                          workspace_lists: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Every problem of one subscription: its channel (against the built notifiers), then what it names."""
     problems = []
-    for problem in (channel_problem(sub.channel.kind, settings),
-                    secret_problem(sub.channel, os.environ if environ is None else environ)):
+    for problem in (channel_problem(sub.channel.kind, notifiers), secret_problem(sub.channel, environ)):
         if problem:
             problems.append((sub.channel.kind, problem))
     return problems + reference_problems(sub, watchlist, workspace_lists)

@@ -5,19 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.errors import ConfigError, MonitorError
+from monitor.registry import Deps
 from monitor.types import ClassifyInput, SourceConfig
 
 MAX_SHOWN = 20
 
 
 async def test_source(url: str, kind: str, settings: Any, classifier: Any = None,
-                      trusted: bool = False) -> dict[str, Any]:
+                      trusted: bool = False, deps: Deps | None = None) -> dict[str, Any]:
     """Return what one poll of `url` would yield: status, items and their classification, or the error.
 
     A URL typed into the workspace is not trusted: it passes the SSRF guard (`fetch.allow_hosts` lets
     internal hosts through); the operator's shell (`sources test`) passes `trusted=True`.
     """
+    from monitor.registry import build
     from monitor.sources.base import SOURCES
+
+    deps = deps or Deps()  # the source's clock (json windows); the caller's when it has one
     from monitor.sources.fetch import Fetcher, make_client
 
     report: dict[str, Any] = {"url": url, "kind": kind, "status": None, "items": [], "error": None}
@@ -25,7 +29,7 @@ async def test_source(url: str, kind: str, settings: Any, classifier: Any = None
         config = SourceConfig(name="test", kind=kind, url=url)
         if not url.startswith(("http://", "https://")):
             raise ConfigError("not an http(s) URL", path="url")
-        source = SOURCES.get(kind).from_config(config)
+        source = build(SOURCES, kind, config, deps)
         async with make_client(settings.fetch) as client:
             result = await Fetcher(client, settings.fetch).fetch(source.request_url(), trusted=trusted)
         report["status"] = result.status

@@ -1,4 +1,8 @@
-"""Subscriptions from YAML or the command line, validated into `Subscription` values."""
+"""Subscriptions from YAML, the command line, the API or the workspace form, validated into `Subscription` values.
+
+Which channels exist is not written here: each notifier module describes its own (`ChannelSpec`), and the
+caller passes those descriptions in (`notifiers.channel_specs()`), so a new channel needs no line here.
+"""
 
 from __future__ import annotations
 
@@ -12,25 +16,23 @@ import yaml
 
 from monitor.config import read_text
 from monitor.errors import ConfigError
-from monitor.types import LABELS, Channel, Severity, Subscription
+from monitor.types import LABELS, Channel, ChannelSpec, Severity, Subscription
 
-CHANNEL_KEYS = {"slack_channel": "slack_channel", "slack_webhook": "slack_webhook", "email": "email",
-                "teams_webhook": "teams_webhook", "json_webhook": "json_webhook", "console": "console"}
-URL_CHANNELS = ("slack_webhook", "teams_webhook", "json_webhook")
+Channels = Mapping[str, ChannelSpec]  # kind -> what its subscriptions look like
 UPDATE_POLICIES = ("none", "material", "all")
 FIELDS = {"name", "companies", "watchlists", "tickers", "labels", "countries", "min_severity", "mode",
-          "quiet_hours", "timezone", "daily_cap", "paused", "updates", "secret_env", "digest_every", *CHANNEL_KEYS}
+          "quiet_hours", "timezone", "daily_cap", "paused", "updates", "secret_env", "digest_every"}
 
 
-def load_subscriptions(path: Path) -> list[Subscription]:
+def load_subscriptions(path: Path, channels: Channels) -> list[Subscription]:
     """Read subscriptions.yaml; raise ConfigError naming the YAML path of the first error."""
-    subs, errors = check_subscriptions(path)
+    subs, errors = check_subscriptions(path, channels)
     if errors:
         raise errors[0]
     return subs
 
 
-def check_subscriptions(path: Path) -> tuple[list[Subscription], list[ConfigError]]:
+def check_subscriptions(path: Path, channels: Channels) -> tuple[list[Subscription], list[ConfigError]]:
     """Validate every entry; return the good ones and every error."""
     try:
         raw = yaml.safe_load(read_text(path)) or {}
@@ -47,7 +49,7 @@ def check_subscriptions(path: Path) -> tuple[list[Subscription], list[ConfigErro
     for index, entry in enumerate(entries):
         where = f"subscriptions[{index}]"
         try:
-            sub = subscription_from_mapping(entry, where)
+            sub = subscription_from_mapping(entry, channels, where)
             if sub.name in names:
                 raise ConfigError(f"duplicate name {sub.name!r}", path=f"{where}.name")
             names.add(sub.name)
@@ -57,11 +59,11 @@ def check_subscriptions(path: Path) -> tuple[list[Subscription], list[ConfigErro
     return subs, errors
 
 
-def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscription:
-    """Build one subscription from a YAML mapping or CLI options."""
+def subscription_from_mapping(entry: Any, channels: Channels, where: str = "subscription") -> Subscription:
+    """Build one subscription from a YAML mapping or CLI options; `channels` are the kinds it may name."""
     if not isinstance(entry, Mapping):
         raise ConfigError("expected a mapping", path=where)
-    unknown = set(entry) - FIELDS
+    unknown = set(entry) - FIELDS - set(channels)
     if unknown:
         raise ConfigError(f"unknown field {min(unknown)!r}", path=where)
     name = str(entry.get("name") or "").strip()
@@ -69,7 +71,7 @@ def subscription_from_mapping(entry: Any, where: str = "subscription") -> Subscr
         raise ConfigError("a subscription needs a name", path=f"{where}.name")
     return Subscription(
         name=name,
-        channel=_channel(entry, where),
+        channel=_channel(entry, channels, where),
         companies=_strings(entry.get("companies")),
         watchlists=_strings(entry.get("watchlists")),
         tickers=_strings(entry.get("tickers")),
@@ -93,22 +95,39 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in items if str(v).strip())
 
 
-def _channel(entry: Mapping[str, Any], where: str) -> Channel:
-    given = [key for key in CHANNEL_KEYS if entry.get(key)]
+def _channel(entry: Mapping[str, Any], channels: Channels, where: str) -> Channel:
+    given = [key for key in channels if entry.get(key)]
     if len(given) != 1:
-        raise ConfigError(f"give exactly one of {', '.join(CHANNEL_KEYS)}", path=where)
-    kind = given[0]
+        raise ConfigError(f"give exactly one of {', '.join(channels)}", path=where)
+    spec = channels[given[0]]
+    kind = spec.kind
     targets = _strings(entry[kind])
-    if kind == "email" and any("@" not in t for t in targets):
-        raise ConfigError("not an email address", path=f"{where}.email")
-    if kind in URL_CHANNELS and any(not t.startswith(("https://", "http://")) for t in targets):
-        raise ConfigError("not an http(s) URL", path=f"{where}.{kind}")
+    for target in targets:
+        problem = target_problem(spec, target)
+        if problem:
+            raise ConfigError(problem, path=f"{where}.{kind}")
     secret_env = str(entry.get("secret_env") or "").strip() or None
-    if secret_env and kind != "json_webhook":
-        raise ConfigError("secret_env signs a json_webhook only", path=f"{where}.secret_env")
+    if secret_env and not spec.secret:
+        signing = " or ".join(k for k, s in channels.items() if s.secret) or "no channel"
+        raise ConfigError(f"secret_env signs a {signing} only", path=f"{where}.secret_env")
     if secret_env and not secret_env.replace("_", "").isalnum():
         raise ConfigError(f"secret_env {secret_env!r}: expected an environment variable name", path=f"{where}.secret_env")
     return Channel(kind, targets, secret_env)
+
+
+def target_problem(spec: ChannelSpec, target: str) -> str | None:
+    """Say what is wrong with one target of a channel (by the kind of target it declares), or None."""
+    if spec.target == "email" and "@" not in target:
+        return "not an email address"
+    if spec.target == "url" and not target.startswith(("https://", "http://")):
+        return "not an http(s) URL"
+    return None
+
+
+def with_channel_defaults(subs: Sequence[Subscription], channels: Channels) -> list[Subscription]:
+    """Give each subscription that names no update policy its channel's default (Slack: all; email: material)."""
+    return [sub if sub.updates or sub.channel.kind not in channels
+            else replace(sub, updates=channels[sub.channel.kind].updates) for sub in subs]
 
 
 def _digest_every(value: Any, path: str) -> str:

@@ -319,12 +319,36 @@ class QuietHours:
 
 
 @dataclass(frozen=True)
+class ChannelSpec:
+    """What a channel module says of its subscriptions: the key they use, their targets, its option and form choice.
+
+    `kind` is the registry kind and the key in subscriptions.yaml, the API and the form; `subscribe` gets the
+    option `--kind-with-dashes`. `target` says how each target is checked: `url` (http(s), and the SSRF guard
+    when subscribing), `email`, or `text`. `updates` is the update policy a subscription gets by default.
+    """
+
+    kind: str
+    title: str  # the workspace form's choice, e.g. "Microsoft Teams webhook"
+    help: str  # the option's help and the form's hint
+    target: str = "text"  # url | email | text
+    many: bool = False  # several targets (email addresses); otherwise one
+    secret: bool = False  # may name `secret_env`, the environment variable holding its signing key
+    updates: str = "material"  # none | material | all, when the subscription does not say
+    example: str = ""  # a placeholder for the form
+
+    @property
+    def option(self) -> str:
+        """The `subscribe` option: `--teams-webhook` for kind `teams_webhook`."""
+        return "--" + self.kind.replace("_", "-")
+
+
+@dataclass(frozen=True)
 class Channel:
-    """Where a subscription delivers: kind is slack_channel | slack_webhook | email | teams_webhook | json_webhook | console."""
+    """Where a subscription delivers: `kind` is a registered notifier's (see each `ChannelSpec`)."""
 
     kind: str
     targets: tuple[str, ...]
-    secret_env: str | None = None  # json_webhook: the environment variable holding the HMAC-SHA256 key
+    secret_env: str | None = None  # a channel that signs (json_webhook): the variable holding its key
 
 
 @dataclass(frozen=True)
@@ -342,15 +366,13 @@ class Subscription:
     timezone: str = "UTC"
     daily_cap: int | None = None
     paused: bool = False  # a paused subscription hears of nothing until resumed
-    updates: str | None = None  # none | material | all; None: the channel's default (see update_policy)
+    updates: str | None = None  # none | material | all; None: the channel's default (`ChannelSpec.updates`)
     digest_every: str = "week"  # week | day: how often a digest-mode subscription gets its digest
 
     @property
     def update_policy(self) -> str:
-        """Return which updates this subscription hears: `all` for Slack by default, else `material`."""
-        if self.updates:
-            return self.updates
-        return "all" if self.channel.kind in ("slack_channel", "slack_webhook", "console") else "material"
+        """Return which updates this subscription hears (`subscriptions.with_channel_defaults` fills the default)."""
+        return self.updates or "material"
 
 
 @dataclass(frozen=True)

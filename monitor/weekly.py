@@ -165,9 +165,7 @@ def write_and_send(store: Any, settings: Any, sources: Any, week: str, now: date
         watchlist = load_watchlist(settings)
     queued = queue_digest(store, settings, digest, watchlist, now)
     if notifiers is None:
-        from notifiers import build_notifiers
-
-        notifiers = build_notifiers(settings)
+        raise ValueError("write_and_send(send=True) needs the notifiers (the caller builds them once)")
     from monitor.delivery import drain_outbox
 
     drained = drain_outbox(store, notifiers, watchlist, now, sender=settings.smtp.sender, public_url=settings.public_url)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.pipeline import Runtime
+from monitor.registry import Deps
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +68,26 @@ def load_watchlist(settings: Settings):
     return load(settings.watchlist_paths)
 
 
-def classifier_factory(settings: Settings, watchlist: Any):
+def make_deps(*, clock: Clock | None = None, stream: TextIO | None = None, watchlist: Any = None) -> Deps:
+    """The dependencies every component factory gets, made once per process (the only reader of os.environ here)."""
+    return Deps(clock=clock or SystemClock(), environ=os.environ, log=logging.getLogger("rights_monitor"),
+                sleep=time.sleep, stream=stream, watchlist=watchlist)
+
+
+def build_notifiers(settings: Settings, deps: Deps | None = None):
+    """Build the configured notifiers (each switched-off one logged with its reason)."""
+    from notifiers import build_notifiers as build
+
+    return build(settings, deps or make_deps())
+
+
+def classifier_factory(settings: Settings, deps: Deps):
     """Return a function that loads the configured classifier on first use."""
 
     def build():
         from classifiers import build_classifier
 
-        return build_classifier(settings.classifier, watchlist)
+        return build_classifier(settings.classifier, deps)
 
     return build
 
@@ -87,7 +103,7 @@ def build_runtime(
 ) -> Runtime:
     """Everything one process needs, built once: store, fetcher, watchlist, notifiers, subscriptions."""
     from monitor.sources.fetch import Fetcher, make_client
-    from notifiers import build_notifiers
+    from notifiers import channel_specs
 
     store = store or open_store(settings, create=True)
     watchlist = load_watchlist(settings)
@@ -98,12 +114,13 @@ def build_runtime(
     store.sync_sources(sources)
     seed_subscriptions(store, settings)
     client = client or make_client(settings.fetch)
-    clock = clock or SystemClock()
-    fetcher = Fetcher(client, settings.fetch, clock)
+    deps = make_deps(clock=clock, stream=stream, watchlist=watchlist)
+    fetcher = Fetcher(client, settings.fetch, deps.clock)
     return Runtime(
-        settings=settings, store=store, clock=clock, fetcher=fetcher, watchlist=watchlist, http_client=client,
-        sources=sources, parser=parse_pool(settings, sum(1 for s in sources if s.enabled)), classifier_factory=classifier_factory(settings, watchlist),
-        notifiers=build_notifiers(settings, stream=stream),
+        settings=settings, store=store, clock=deps.clock, deps=deps, fetcher=fetcher, watchlist=watchlist,
+        http_client=client, sources=sources, parser=parse_pool(settings, sum(1 for s in sources if s.enabled)),
+        classifier_factory=classifier_factory(settings, deps), notifiers=build_notifiers(settings, deps),
+        channels=channel_specs(),
     )
 
 
@@ -123,10 +140,11 @@ def seed_subscriptions(store: Any, settings: Settings) -> dict[str, list[str]]:
     back one removed with `unsubscribe`. Returns the names by outcome: created, exists, removed.
     """
     from monitor.subscriptions import load_subscriptions
+    from notifiers import channel_specs
 
     outcomes: dict[str, list[str]] = {"created": [], "exists": [], "removed": []}
     if settings.subscriptions_path:
-        for sub in load_subscriptions(Path(settings.subscriptions_path)):
+        for sub in load_subscriptions(Path(settings.subscriptions_path), channel_specs()):
             outcomes[store.seed_subscription(sub)].append(sub.name)
     if outcomes["created"]:
         log.info("subscriptions created from %s: %s", settings.subscriptions_path, ", ".join(outcomes["created"]))
@@ -137,8 +155,8 @@ def seed_subscriptions(store: Any, settings: Settings) -> dict[str, list[str]]:
     from monitor.hygiene import register_secrets
 
     # a webhook URL is a credential: logs (slack_sdk's debug log included) show only its host
-    register_secrets(t for s in store.list_subscriptions() if s.channel.kind == "slack_webhook"
-                     for t in s.channel.targets)
+    urls = {kind for kind, spec in channel_specs().items() if spec.target == "url"}
+    register_secrets(t for s in store.list_subscriptions() if s.channel.kind in urls for t in s.channel.targets)
     return outcomes
 
 

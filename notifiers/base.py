@@ -1,4 +1,9 @@
-"""The shape every notifier has, the registry of kinds, and pacing per destination."""
+"""The shape every notifier has, the registry of kinds, and pacing per destination.
+
+A channel is one module: a class registered in NOTIFIERS that declares its `channel` (a `ChannelSpec`: the
+subscription key, its targets, its `subscribe` option and form choice, its default update policy) and its
+`limits`, and builds itself with `from_config(settings, deps)`, raising NotConfigured when switched off.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,11 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 from monitor.config import Settings
 from monitor.errors import DeliveryError, SourceError
 from monitor.netguard import UrlGuard
-from monitor.registry import Registry
-from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from monitor.registry import Deps, Registry
+from monitor.types import Channel, ChannelSpec, DigestEdition, Message, SendReceipt
 
 if TYPE_CHECKING:
     import httpx
-
-NOTIFIERS: Registry = Registry("notifier")
 
 
 @runtime_checkable
@@ -31,8 +34,18 @@ class Notifier(Protocol):
     def send_digest(self, edition: DigestEdition, target: str, key: str | None = None,
                     channel: Channel | None = None) -> SendReceipt: ...
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Notifier: ...
+
+class NotifierKind(Protocol):
+    """A registered notifier class: what its subscriptions look like, what it can take, how it is built."""
+
+    kind: str
+    channel: ChannelSpec
+    limits: NotifierLimits
+
+    def from_config(self, config: Settings, deps: Deps, /) -> Notifier: ...
+
+
+NOTIFIERS: Registry[NotifierKind] = Registry("notifier")
 
 
 def retryable_status(status: int) -> bool:

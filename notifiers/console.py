@@ -7,7 +7,8 @@ from typing import ClassVar, TextIO
 
 from monitor.config import Settings
 from monitor.errors import DeliveryError
-from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from monitor.registry import Deps
+from monitor.types import Channel, ChannelSpec, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import console_text, digest_plain, one_line
 
@@ -17,15 +18,18 @@ class ConsoleNotifier:
     """Write each alert to a text stream (stdout unless one is given)."""
 
     kind = "console"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(kind, "Console (the monitor's output)",
+                                                 'Print alerts where the monitor runs ("stdout").', updates="all",
+                                                 example="stdout")
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=100_000, per_second=1000.0)
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
     @classmethod
-    def from_settings(cls, settings: Settings, stream: TextIO | None = None) -> ConsoleNotifier:
-        """Build a console notifier; it needs no settings."""
-        return cls(stream)
+    def from_config(cls, config: Settings, deps: Deps) -> ConsoleNotifier:
+        """Build a console notifier printing to `deps.stream` (stdout when None); it needs no settings."""
+        return cls(deps.stream)
 
     def send(self, message: Message, target: str = "") -> SendReceipt:
         """Print the alert, headed by the target when one is named."""

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from monitor.config import Settings, SmtpSettings, resolve_smtp_tls
 from monitor.errors import DeliveryError, NotConfigured
-from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from monitor.registry import Deps
+from monitor.types import Channel, ChannelSpec, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits
 from notifiers.render import email_parts, one_line, safe_unsubscribe
 
@@ -190,6 +191,8 @@ class EmailNotifier:
     """Send each alert as its own email to one address."""
 
     kind = "email"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(kind, "Email", "Email address (repeat for several).",
+                                                 target="email", many=True, example="desk@ngo.example")
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=1_000_000, per_second=5.0, threads=True,
                                                       attachments=True)  # threads: In-Reply-To
 
@@ -198,12 +201,12 @@ class EmailNotifier:
         self._ssl_context = ssl_context
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> EmailNotifier:
+    def from_config(cls, config: Settings, deps: Deps) -> EmailNotifier:
         """Build an email notifier; raise NotConfigured without an SMTP host."""
-        if not settings.smtp.host:
-            raise NotConfigured("email: no SMTP host (SMTP_HOST)")
-        resolve_tls(settings.smtp.tls, settings.smtp.port)  # a bad mode fails at start, not at send
-        return cls(settings.smtp)
+        if not config.smtp.host:
+            raise NotConfigured("email is not configured: set SMTP_HOST (settings: smtp.host)")
+        resolve_tls(config.smtp.tls, config.smtp.port)  # a bad mode fails at start, not at send
+        return cls(config.smtp)
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Send the alert to `target`; return its Message-ID."""

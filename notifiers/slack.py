@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured, SourceError
 from monitor.netguard import UrlGuard
-from monitor.types import Channel, DigestEdition, Message, SendReceipt
-from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, redact_url, retryable_status
+from monitor.registry import Deps
+from monitor.types import Channel, ChannelSpec, DigestEdition, Message, SendReceipt
+from notifiers.base import NOTIFIERS, Notifier, NotifierLimits, Pacer, redact_url, retryable_status
 from notifiers.render import digest_blocks, safe_url, slack_blocks
 
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -60,6 +61,9 @@ class SlackBotNotifier:
     """Post to a channel as a bot; updates reply in the thread of the first message."""
 
     kind = "slack_channel"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(
+        kind, "Slack channel", "Slack channel ID (bot mode, SLACK_BOT_TOKEN; or webhook mode, SLACK_WEBHOOK_URL).",
+        updates="all", example="C0123456789")
     # Slack: 40,000 characters of text, 50 blocks, about one message per second per channel
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0, threads=True)
 
@@ -68,13 +72,14 @@ class SlackBotNotifier:
         self._pacer = pacer or Pacer()
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, sleep: Callable[[float], None] | None = None
-    ) -> SlackBotNotifier:
-        """Build a bot notifier; raise NotConfigured without SLACK_BOT_TOKEN."""
-        if not settings.slack.bot_token:
-            raise NotConfigured("slack_channel: no Slack bot token (SLACK_BOT_TOKEN)")
-        return cls(web_client(settings.slack), Pacer(sleep=sleep) if sleep else None)
+    def from_config(cls, config: Settings, deps: Deps) -> Notifier:
+        """Build a bot notifier; in webhook mode (no bot token) the configured webhook; else NotConfigured."""
+        if config.slack.bot_token:
+            return cls(web_client(config.slack), Pacer(sleep=deps.sleep))
+        if config.slack.webhook_url:  # webhook mode: channel subscriptions post through it, without threads
+            return SlackWebhookNotifier.from_config(config, deps)
+        raise NotConfigured("Slack is not configured: set SLACK_BOT_TOKEN (bot mode, with threads) "
+                            "or SLACK_WEBHOOK_URL (webhook mode)")
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert to channel `target`; return the ts to thread later updates on."""
@@ -189,6 +194,9 @@ class SlackWebhookNotifier:
     """Post to an incoming webhook: the target URL, or the configured one when the target is not a URL."""
 
     kind = "slack_webhook"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(kind, "Slack incoming webhook", "Slack incoming-webhook URL.",
+                                                 target="url", updates="all",
+                                                 example="https://hooks.slack.com/services/...")
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=40_000, per_second=1.0)
 
     def __init__(
@@ -204,13 +212,11 @@ class SlackWebhookNotifier:
         self._guard = guard or UrlGuard()
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, sleep: Callable[[float], None] | None = None
-    ) -> SlackWebhookNotifier:
+    def from_config(cls, config: Settings, deps: Deps) -> SlackWebhookNotifier:
         """Build a webhook notifier; always configured, since subscriptions may name the URL."""
-        timeout = int(max(1, settings.slack.timeout_s))
-        return cls(settings.slack.webhook_url, Pacer(sleep=sleep) if sleep else None,
-                   client_factory=lambda url: webhook_client(url, timeout), guard=UrlGuard(settings.fetch.allow_hosts))
+        timeout = int(max(1, config.slack.timeout_s))
+        return cls(config.slack.webhook_url, Pacer(sleep=deps.sleep),
+                   client_factory=lambda url: webhook_client(url, timeout), guard=UrlGuard(config.fetch.allow_hosts))
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert (an update is a short message: webhooks cannot thread)."""

@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 
 from monitor.config import Settings
 from monitor.netguard import UrlGuard
-from monitor.types import Channel, DigestEdition, Message, SendReceipt
+from monitor.registry import Deps
+from monitor.types import Channel, ChannelSpec, DigestEdition, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, post_json, redact_url
 from notifiers.render import AlertFacts, alert_facts, clip, digest_plain, safe_url
 
@@ -25,6 +26,9 @@ class TeamsWebhookNotifier:
     """Post an Adaptive Card to a Teams incoming webhook (no threads: an update is its own short card)."""
 
     kind = "teams_webhook"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(
+        kind, "Microsoft Teams webhook", "Microsoft Teams incoming-webhook URL (Adaptive Card).", target="url",
+        example="https://example.webhook.office.com/webhookb2/...")
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=28_000, per_second=4.0)
 
     def __init__(self, guard: UrlGuard | None = None, pacer: Pacer | None = None,
@@ -35,10 +39,10 @@ class TeamsWebhookNotifier:
         self._timeout_s = timeout_s
 
     @classmethod
-    def from_settings(cls, settings: Settings, sleep: Callable[[float], None] | None = None) -> TeamsWebhookNotifier:
+    def from_config(cls, config: Settings, deps: Deps) -> TeamsWebhookNotifier:
         """Build the notifier; always configured, since each subscription names its webhook URL."""
-        pacer = Pacer(1.0 / cls.limits.per_second, sleep=sleep) if sleep else None
-        return cls(UrlGuard(settings.fetch.allow_hosts), pacer, timeout_s=settings.slack.timeout_s)
+        return cls(UrlGuard(config.fetch.allow_hosts), Pacer(1.0 / cls.limits.per_second, sleep=deps.sleep),
+                   timeout_s=config.slack.timeout_s)
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """Post the alert's card to webhook URL `target`."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from monitor.config import Settings
 from monitor.errors import DeliveryError
 from monitor.netguard import UrlGuard
-from monitor.types import Channel, DigestEdition, Incident, Message, SendReceipt
+from monitor.registry import Deps
+from monitor.types import Channel, ChannelSpec, DigestEdition, Incident, Message, SendReceipt
 from notifiers.base import NOTIFIERS, NotifierLimits, Pacer, post_json, redact_url
 
 SIGNATURE_HEADER = "X-Rights-Monitor-Signature"
@@ -28,6 +28,9 @@ class JsonWebhookNotifier:
     """POST the alert as JSON to the subscription's URL; sign it with the key in `secret_env`."""
 
     kind = "json_webhook"
+    channel: ClassVar[ChannelSpec] = ChannelSpec(
+        kind, "JSON webhook (signed)", "URL that receives each alert as JSON; with a secret's variable, signed "
+        "with HMAC-SHA256.", target="url", secret=True, example="https://tools.example.org/rights-monitor")
     limits: ClassVar[NotifierLimits] = NotifierLimits(max_chars=1_000_000, per_second=10.0)
 
     def __init__(self, environ: Mapping[str, str], guard: UrlGuard | None = None, pacer: Pacer | None = None,
@@ -39,10 +42,10 @@ class JsonWebhookNotifier:
         self._timeout_s = timeout_s
 
     @classmethod
-    def from_settings(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> JsonWebhookNotifier:
+    def from_config(cls, config: Settings, deps: Deps) -> JsonWebhookNotifier:
         """Build the notifier; always configured (each subscription names its URL and its secret's variable)."""
-        return cls(os.environ if environ is None else environ, UrlGuard(settings.fetch.allow_hosts),
-                   timeout_s=settings.slack.timeout_s)
+        return cls(deps.environ, UrlGuard(config.fetch.allow_hosts),
+                   Pacer(1.0 / cls.limits.per_second, sleep=deps.sleep), timeout_s=config.slack.timeout_s)
 
     def send(self, message: Message, target: str) -> SendReceipt:
         """POST the alert to `target`, signed when the subscription's channel names a secret."""

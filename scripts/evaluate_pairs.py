@@ -30,6 +30,7 @@ from classifiers import build_classifier
 from monitor import incidents
 from monitor.config import ClassifierSettings
 from monitor.incidents import incident_from_report, match_incident
+from monitor.registry import Deps
 from monitor.types import ClassifyInput, Incident, Item
 from monitor.watchlist import load_watchlist
 
@@ -122,7 +123,7 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="refit the pair model and print its constants")
     args = parser.parse_args()
     pairs = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
-    classifier = build_classifier(ClassifierSettings(kind="cascade"), load_watchlist())
+    classifier = build_classifier(ClassifierSettings(kind="cascade"), Deps(watchlist=load_watchlist()))
     if args.fit:
         fit(pairs, classifier)
         return

@@ -225,9 +225,10 @@ def score_locked(test_rows: list[dict]) -> dict[str, Any]:
 
     from classifiers import build_classifier
     from monitor.config import ClassifierSettings
+    from monitor.registry import Deps
     from monitor.types import ClassifyInput
 
-    classifier = build_classifier(ClassifierSettings(kind="cascade"))
+    classifier = build_classifier(ClassifierSettings(kind="cascade"), Deps())
     inputs = [ClassifyInput(id=r["id"], title=r["title"], summary=r["summary"], lang=r.get("lang")) for r in test_rows]
     results = classifier.classify_many(inputs)
     predicted = np.array([[label in c.labels for label in LABELS] for c in results], dtype=bool)

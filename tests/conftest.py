@@ -46,7 +46,8 @@ def classifier_factory():
     """The default classifier, loaded once per test session; a factory as `Runtime` expects."""
     from classifiers import build_classifier
     from monitor.config import ClassifierSettings
+    from monitor.registry import Deps
     from monitor.watchlist import load_watchlist
 
-    classifier = build_classifier(ClassifierSettings(), load_watchlist())
+    classifier = build_classifier(ClassifierSettings(), Deps(watchlist=load_watchlist()))
     return lambda: classifier

@@ -23,8 +23,10 @@ from monitor.alerts import (
     release_time,
     throttle_update,
 )
+from monitor.subscriptions import with_channel_defaults
 from monitor.types import Alert, Channel, Incident, QuietHours, Severity, Subscription
 from monitor.watchlist import Company, Watchlist
+from notifiers import channel_specs
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 WATCHLIST = Watchlist(
@@ -103,7 +105,9 @@ def test_dismissed_and_backfilled_incidents_never_match(changes):
 
 
 def decide(inc, prior=(), subs=None, now=NOW, sent=None):
-    return decide_alerts(inc, list(prior), subs or [sub()], WATCHLIST, now, sent or {})
+    # as the pipeline does: each subscription gets its channel's default update policy (Slack: all)
+    subs = with_channel_defaults(subs or [sub()], channel_specs())
+    return decide_alerts(inc, list(prior), subs, WATCHLIST, now, sent or {})
 
 
 def test_first_match_raises_one_new_alert():

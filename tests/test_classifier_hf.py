@@ -7,6 +7,7 @@ import pytest
 from classifiers import build_classifier
 from monitor.config import ClassifierSettings
 from monitor.errors import ConfigError
+from monitor.registry import Deps
 from monitor.types import LABELS, ClassifyInput
 
 WORDS = ["internet", "shut", "down", "blocked", "spyware", "election", "profit", "the", "was", "in"]
@@ -35,7 +36,7 @@ def tiny_model(tmp_path_factory):
 
 
 def test_fine_tuned_model_is_loaded_from_a_local_path(tiny_model):
-    classifier = build_classifier(ClassifierSettings(kind="transformers", model=tiny_model, threshold=0.5))
+    classifier = build_classifier(ClassifierSettings(kind="transformers", model=tiny_model, threshold=0.5), Deps())
     results = classifier.classify_many([
         ClassifyInput(id="1", title="the internet was shut down", summary=""),
         ClassifyInput(id="2", title="profit", summary="in the internet"),
@@ -48,4 +49,4 @@ def test_fine_tuned_model_is_loaded_from_a_local_path(tiny_model):
 
 def test_missing_model_setting_is_a_config_error():
     with pytest.raises(ConfigError, match="model"):
-        build_classifier(ClassifierSettings(kind="transformers"))
+        build_classifier(ClassifierSettings(kind="transformers"), Deps())

@@ -13,6 +13,7 @@ from classifiers.evaluate import evaluate, format_report
 from classifiers.jsonl import classify_stream, read_labeled
 from monitor.config import ClassifierSettings
 from monitor.errors import ConfigError
+from monitor.registry import Deps
 from monitor.types import LABELS, ClassifyInput
 from monitor.watchlist import load_watchlist
 
@@ -27,7 +28,7 @@ def watchlist():
 
 @pytest.fixture(scope="session")
 def cascade(watchlist):
-    return build_classifier(ClassifierSettings(kind="cascade"), watchlist)
+    return build_classifier(ClassifierSettings(kind="cascade"), Deps(watchlist=watchlist))
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +60,7 @@ def test_cascade_holds_its_quality_floors(cascade_result):
 
 
 def test_rules_kind_holds_its_floors(heldout_rows, watchlist):
-    rules_only = build_classifier(ClassifierSettings(kind="rules"), watchlist)
+    rules_only = build_classifier(ClassifierSettings(kind="rules"), Deps(watchlist=watchlist))
     result = evaluate(heldout_rows, rules_only.classify_many(_inputs(heldout_rows)), watchlist, rounds=0)
     # Measured on the locked split: macro-F1 0.700, false alarms 5.9%.
     assert result["macro_f1"] >= 0.65
@@ -98,7 +99,7 @@ def test_shutdown_without_named_operator_infers_operators(cascade, watchlist):
 
 def test_unknown_kind_is_a_config_error():
     with pytest.raises(ConfigError, match="cascade"):
-        build_classifier(ClassifierSettings(kind="nope"))
+        build_classifier(ClassifierSettings(kind="nope"), Deps())
 
 
 def test_company_families_count_a_subsidiary_as_its_group(watchlist):

@@ -42,9 +42,12 @@ def test_subscribe_teams_keeps_the_update_policy_and_refuses_internal_urls(env):
     assert refused.exit_code == 2 and "--teams-webhook" in refused.output
 
 
-def test_default_update_policies():
+def test_default_update_policies_come_from_each_channel_module():
+    from monitor.subscriptions import with_channel_defaults
     from monitor.types import Channel, Subscription
+    from notifiers import channel_specs
 
-    assert Subscription("a", Channel("email", ("a@b.c",))).update_policy == "material"
-    assert Subscription("b", Channel("slack_channel", ("C1",))).update_policy == "all"
-    assert Subscription("c", Channel("json_webhook", ("https://x",))).update_policy == "material"
+    subs = [Subscription("a", Channel("email", ("a@b.c",))), Subscription("b", Channel("slack_channel", ("C1",))),
+            Subscription("c", Channel("json_webhook", ("https://x",))),
+            Subscription("d", Channel("slack_webhook", ("https://x",)), updates="none")]
+    assert [s.update_policy for s in with_channel_defaults(subs, channel_specs())] == ["material", "all", "material", "none"]

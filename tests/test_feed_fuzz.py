@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import SourceError
+from monitor.registry import Deps
 from monitor.sources import SOURCES
 from monitor.sources.base import AUTHOR_MAX, SUMMARY_MAX, TITLE_MAX
 from monitor.types import FetchResult, SourceConfig
@@ -49,7 +50,7 @@ KINDS = {
 
 
 def check_parse(kind: str, body: bytes, content_type: str = "application/xml") -> list:
-    source = SOURCES.get(kind).from_config(KINDS[kind])
+    source = SOURCES.get(kind).from_config(KINDS[kind], Deps())
     result = FetchResult(url="https://example.org/feed", status=200, body=body, headers={"content-type": content_type})
     try:
         items = source.parse(result)

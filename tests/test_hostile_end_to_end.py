@@ -12,6 +12,7 @@ import pytest
 
 from monitor.digest import build_digest, render_html, render_markdown
 from monitor.errors import SourceError
+from monitor.registry import Deps
 from monitor.sources.rss import RssSource
 from monitor.types import Alert, Evidence, FetchResult, Incident, Message, Severity, SourceConfig
 from notifiers.render import console_text, email_parts, slack_blocks
@@ -22,7 +23,7 @@ LIVE = re.compile(r"<script|javascript:|\bon[a-z]+\s*=|<iframe|<object|<embed", 
 
 
 def hostile_texts() -> list[str]:
-    source = RssSource.from_config(SourceConfig("hostile", "rss", "https://example.org/feed"))
+    source = RssSource.from_config(SourceConfig("hostile", "rss", "https://example.org/feed"), Deps())
     texts = []
     for case in CASES:
         result = FetchResult(url="https://example.org/feed", status=200, body=case.read_bytes(),

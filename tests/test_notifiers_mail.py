@@ -8,6 +8,7 @@ import pytest
 
 from monitor.config import Settings, SmtpSettings
 from monitor.errors import ConfigError, DeliveryError, NotConfigured
+from monitor.registry import Deps
 from notifiers.mail import CHART_CID, EmailNotifier, resolve_tls, send_digest, unsubscribe_headers
 from tests.smtpserver import SmtpServer, closed_port
 from tests.test_notifiers_render import hostile_message, make_message
@@ -137,8 +138,8 @@ def test_unknown_tls_mode_is_a_config_error():
 
 def test_email_needs_an_smtp_host():
     with pytest.raises(NotConfigured):
-        EmailNotifier.from_settings(Settings())
-    assert EmailNotifier.from_settings(Settings(smtp=SmtpSettings(host="mail.example.org"))).kind == "email"
+        EmailNotifier.from_config(Settings(), Deps())
+    assert EmailNotifier.from_config(Settings(smtp=SmtpSettings(host="mail.example.org")), Deps()).kind == "email"
 
 
 # --------------------------------------------------------------------------- digest

@@ -9,6 +9,7 @@ import pytest
 from monitor.config import Settings, SlackSettings
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.netguard import UrlGuard
+from monitor.registry import Deps
 from notifiers.base import Pacer
 from notifiers.slack import SlackBotNotifier, SlackWebhookNotifier, api_base_url, web_client
 from tests.slackserver import SlackServer
@@ -116,14 +117,14 @@ def test_channel_errors_are_not_retryable(slack, fake_time, error):
 def test_wrong_token_is_not_retryable(slack, fake_time):
     settings = Settings(slack=SlackSettings(bot_token="xoxb-wrong", api_url=slack.api_url))
     with pytest.raises(DeliveryError, match="invalid_auth") as caught:
-        SlackBotNotifier.from_settings(settings, sleep=fake_time.sleep).send(make_message(), "C1")
+        SlackBotNotifier.from_config(settings, Deps(sleep=fake_time.sleep)).send(make_message(), "C1")
     assert not caught.value.retryable
 
 
 def test_unreachable_slack_is_retryable(fake_time):
     settings = Settings(slack=SlackSettings(bot_token=TOKEN, api_url=f"http://127.0.0.1:{closed_port()}/api"))
     with pytest.raises(DeliveryError) as caught:
-        SlackBotNotifier.from_settings(settings, sleep=fake_time.sleep).send(make_message(), "C1")
+        SlackBotNotifier.from_config(settings, Deps(sleep=fake_time.sleep)).send(make_message(), "C1")
     assert caught.value.retryable
 
 
@@ -139,7 +140,7 @@ def test_pacing_waits_about_a_second_per_channel_through_injected_sleep(slack, f
 
 def test_bot_needs_a_token():
     with pytest.raises(NotConfigured):
-        SlackBotNotifier.from_settings(Settings())
+        SlackBotNotifier.from_config(Settings(), Deps())
 
 
 def test_api_base_url_gets_exactly_one_trailing_slash():

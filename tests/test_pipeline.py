@@ -31,7 +31,7 @@ class ExplodingSource:
         self.config = config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, deps):
         return cls(config)
 
     @classmethod

@@ -11,6 +11,7 @@ import pytest
 from monitor.clock import FrozenClock
 from monitor.config import FetchSettings
 from monitor.errors import ConfigError, SourceError
+from monitor.registry import Deps
 from monitor.sources import SOURCES, build_source
 from monitor.sources.article import article_text, fetch_article_text
 from monitor.sources.fetch import Fetcher, make_client
@@ -37,7 +38,7 @@ def config(kind: str, **options) -> SourceConfig:
 
 
 def test_html_listing_items_with_absolute_links_and_dates():
-    source = build_source(config("html", item="div.card", title="h3", summary="p.sum", date="time"))
+    source = build_source(config("html", item="div.card", title="h3", summary="p.sum", date="time"), Deps())
     first, second = source.parse(page(LISTING))
     assert (
         first.title == "Spyware found on journalists' phones" and first.summary == "Forensic analysis & more"
@@ -49,7 +50,7 @@ def test_html_listing_items_with_absolute_links_and_dates():
 
 def test_html_rejects_non_html_and_bad_selectors():
     with pytest.raises(SourceError, match="not an HTML page"):
-        build_source(config("html", item="div")).parse(page("{}", "application/json"))
+        build_source(config("html", item="div"), Deps()).parse(page("{}", "application/json"))
     with pytest.raises(ConfigError, match=r"sources\[2\]\.options\.item: invalid CSS selector"):
         SOURCES.get("html").validate_options({"item": "div[[["}, "sources[2].options")
     with pytest.raises(ConfigError, match=r"sources\[2\]\.options\.item: required"):
@@ -68,7 +69,7 @@ def test_gdelt_preset_maps_articles():
             }
         ]
     }
-    (item,) = build_source(config("json", preset="gdelt")).parse(page(json.dumps(body), "application/json"))
+    (item,) = build_source(config("json", preset="gdelt"), Deps()).parse(page(json.dumps(body), "application/json"))
     assert (item.title, item.url, item.guid) == (
         "Internet blackout & protests",
         "https://news.example/a",
@@ -88,7 +89,7 @@ def test_ooni_and_ioda_presets_build_titles_links_and_guids():
             }
         ]
     }
-    (finding,) = build_source(config("json", preset="ooni")).parse(page(json.dumps(ooni), "application/json"))
+    (finding,) = build_source(config("json", preset="ooni"), Deps()).parse(page(json.dumps(ooni), "application/json"))
     assert finding.url == "https://explorer.ooni.org/findings/123" and finding.guid == "ooni:123"
     assert finding.summary == "Blocked"
     ioda = {
@@ -105,7 +106,7 @@ def test_ooni_and_ioda_presets_build_titles_links_and_guids():
             }
         ],
     }
-    (alert,) = build_source(config("json", preset="ioda")).parse(page(json.dumps(ioda), "application/json"))
+    (alert,) = build_source(config("json", preset="ioda"), Deps()).parse(page(json.dumps(ioda), "application/json"))
     assert alert.title == "IODA critical outage alert: Iran (bgp)"
     assert alert.url == "https://ioda.inetintel.cc.gatech.edu/country/IR"
     assert alert.published == datetime.fromtimestamp(1764583200, tz=UTC)
@@ -113,12 +114,12 @@ def test_ooni_and_ioda_presets_build_titles_links_and_guids():
 
 def test_ioda_request_url_carries_a_time_window():
     clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
-    source = JsonSource.from_config(config("json", preset="ioda", window=3600), clock=clock)
+    source = JsonSource.from_config(config("json", preset="ioda", window=3600), Deps(clock=clock))
     assert source.request_url().endswith("?from=1767222000&until=1767225600")
 
 
 def test_custom_json_fields_and_garbage():
-    source = build_source(config("json", items="result.list", fields={"title": "name", "url": "link.href"}))
+    source = build_source(config("json", items="result.list", fields={"title": "name", "url": "link.href"}), Deps())
     body = {"result": {"list": [{"name": "A", "link": {"href": "https://e.org/a"}}, {"name": ""}, "junk"]}}
     (item,) = source.parse(page(json.dumps(body), "application/json"))
     assert (item.title, item.url) == ("A", "https://e.org/a")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import SourceError
+from monitor.registry import Deps
 from monitor.sources import SOURCES
 from monitor.sources.rss import parse_feed
 from monitor.types import FetchResult, SourceConfig
@@ -101,6 +102,6 @@ def test_guid_falls_back_to_link_then_hash_and_dates_are_utc():
 
 def test_rss_kind_is_registered_and_builds_from_config():
     config = SourceConfig(name="EFF", kind="rss", url="https://www.eff.org/rss/updates.xml")
-    source = SOURCES.get("rss").from_config(config)
+    source = SOURCES.get("rss").from_config(config, Deps())
     assert source.request_url() == config.url
     assert source.parse(result((FIXTURES / "feeds" / "heise.atom").read_bytes()))[0].source == "EFF"

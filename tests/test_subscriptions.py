@@ -9,12 +9,14 @@ import pytest
 from monitor.errors import ConfigError
 from monitor.subscriptions import check_subscriptions, load_subscriptions, subscription_from_mapping
 from monitor.types import Severity
+from notifiers import channel_specs
 
+CHANNELS = channel_specs()
 EXAMPLE = Path(__file__).resolve().parents[1] / "subscriptions.example.yaml"
 
 
 def test_shipped_example_is_valid():
-    subs = load_subscriptions(EXAMPLE)
+    subs = load_subscriptions(EXAMPLE, CHANNELS)
     first = subs[0]
     assert first.channel.kind == "slack_channel" and first.channel.targets == ("C0123456789",)
     assert first.min_severity == Severity.MEDIUM and first.daily_cap == 10
@@ -39,14 +41,14 @@ def test_shipped_example_is_valid():
 )
 def test_bad_entries_are_named(entry, message):
     with pytest.raises(ConfigError, match=message):
-        subscription_from_mapping(entry, "subscriptions[3]")
+        subscription_from_mapping(entry, CHANNELS, "subscriptions[3]")
 
 
 def test_file_errors_carry_file_and_index(tmp_path):
     path = tmp_path / "subs.yaml"
     path.write_text("subscriptions:\n  - name: a\n    email: a@b.org\n  - name: a\n    email: c@d.org\n"
                     "  - name: b\n    slack_webhook: ftp://nope\n", encoding="utf-8")
-    subs, errors = check_subscriptions(path)
+    subs, errors = check_subscriptions(path, CHANNELS)
     assert [s.name for s in subs] == ["a"]
     text = [str(e) for e in errors]
     assert any("subscriptions[1].name: duplicate name 'a'" in t for t in text)

@@ -9,8 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.alerts import decide_alerts, update_changes
+from monitor.subscriptions import with_channel_defaults
 from monitor.types import Channel, Incident, Severity, Subscription
 from monitor.watchlist import Watchlist
+from notifiers import channel_specs
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 MAIL = Subscription("mail", Channel("email", ("a@ngo.test",)))
@@ -20,12 +22,14 @@ BASE = Incident(5, "Ethiopia cuts internet in Amhara", "https://a.example/1", ("
 
 
 def first(sub):
-    [decision] = decide_alerts(BASE, [], [sub], Watchlist([]), NOW, {})
+    [decision] = decide_alerts(BASE, [], with_channel_defaults([sub], channel_specs()), Watchlist([]), NOW, {})
     return decision.alert
 
 
 def later(sub, incident, hours=2):
-    return decide_alerts(incident, [first(sub)], [sub], Watchlist([]), NOW + timedelta(hours=hours), {})
+    # the pipeline gives each subscription its channel's default update policy (Slack: all) before deciding
+    subs = with_channel_defaults([sub], channel_specs())
+    return decide_alerts(incident, [first(sub)], subs, Watchlist([]), NOW + timedelta(hours=hours), {})
 
 
 def test_the_first_alert_records_what_the_incident_was():

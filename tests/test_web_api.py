@@ -164,3 +164,22 @@ def test_openapi_and_docs_list_the_api(client):
         assert line in docs.text
     assert "swagger-ui" in client.get("/docs/swagger").text
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_subscription_that_could_never_deliver_is_refused_when_it_is_made(store, clock):
+    from monitor.config import Settings
+
+    site = Site.build(store, clock, settings=Settings(), samples=False)  # no SMTP host, no Slack token
+    with site.client() as client:
+        mail = client.post("/api/v1/subscriptions", json={"name": "ngo", "email": ["desk@ngo.test"]},
+                           headers=site.bearer("analyst"))
+        assert mail.status_code == 400
+        assert "email: email is not configured: set SMTP_HOST (settings: smtp.host)" in mail.json()["detail"]
+        inside = client.post("/api/v1/subscriptions", json={"name": "t", "teams_webhook": "http://127.0.0.1:9/x"},
+                             headers=site.bearer("analyst"))
+        assert inside.status_code == 400 and "loopback" in inside.json()["detail"]
+        csrf = site.login(client, "analyst")
+        form = client.post("/subscriptions", data={"csrf_token": csrf, "name": "fund", "kind": "slack_channel",
+                                                   "targets": "C042"})
+        assert form.status_code == 400 and "Slack is not configured: set SLACK_BOT_TOKEN" in form.text
+    assert [s.name for s in store.list_subscriptions()] == []

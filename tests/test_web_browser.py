@@ -1,15 +1,22 @@
 """An analyst in a real browser (headless Debian Chromium): log in, filter, open an incident, dismiss it,
-create a subscription and receive its test alert, read a feed; and the list works on a phone and by keyboard."""
+create a subscription and receive its test alert, read a feed; the list works on a phone and by keyboard;
+the subscription form offers every installed channel, and a Teams and a signed JSON webhook made there
+receive their test alerts on a loopback receiver."""
 
 from __future__ import annotations
 
 import feedparser
 import pytest
 
+from monitor.config import FetchSettings, Settings
+from monitor.registry import Deps
 from monitor.store import Store
 from monitor.web.app import create_app
+from notifiers import build_notifiers, channel_specs
+from notifiers.webhook import SIGNATURE_HEADER, verify
 from tests.browser import LiveServer, chromium, require_chromium
 from tests.webapp import PASSWORD, Site
+from tests.webhookserver import WebhookServer
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +100,65 @@ def test_the_list_fits_a_phone_and_works_by_keyboard(live):
     assert page.locator("table.incidents tbody a[href^='/incidents/']").all_inner_texts() == [
         "NSO Group spyware found on journalists' phones"]
     context.close()
+
+
+@pytest.fixture
+def hooked(tmp_path, clock):
+    """A workspace whose notifiers are built as `serve` builds them, webhooks allowed to a loopback receiver."""
+    require_chromium()
+    settings = Settings(fetch=FetchSettings(allow_hosts=("127.0.0.1",)))
+    store = Store.open(f"sqlite:///{tmp_path / 'web.db'}")
+    site = Site.build(store, clock, settings=settings, samples=False)
+    site.ws.notifiers = build_notifiers(settings, Deps(clock=clock, environ={"DESK_HOOK_KEY": "s3cret"},
+                                                       sleep=lambda _s: None, stream=site.stream))
+    try:
+        with WebhookServer() as hooks, LiveServer(create_app(site.ws)) as server, chromium() as browser:
+            yield site, hooks, server, browser
+    finally:
+        store.close()
+
+
+def test_the_form_offers_every_channel_and_a_teams_and_a_signed_webhook_get_their_test_alerts(hooked):
+    site, hooks, server, browser = hooked
+    page = browser.new_page()
+    log_in(page, server)
+    page.goto(server.url("/subscriptions/new"))
+    offered = page.locator("#kind option").evaluate_all("options => options.map(o => [o.value, o.textContent])")
+    assert dict(offered) == {kind: spec.title for kind, spec in channel_specs().items()}  # from the channel modules
+    assert "Microsoft Teams incoming-webhook URL" in page.inner_text("#channel-hints")
+
+    page.fill("#name", "teams-desk")
+    page.select_option("#kind", "teams_webhook")
+    page.fill("#targets", hooks.url("/teams"))
+    page.click("button:has-text('Save subscription')")
+    page.wait_for_url("**/subscriptions?**")
+
+    page.goto(server.url("/subscriptions/new"))
+    page.fill("#name", "tool")
+    page.select_option("#kind", "json_webhook")
+    page.fill("#targets", hooks.url("/json"))
+    page.fill("#secret_env", "DESK_HOOK_KEY")
+    page.select_option("#updates", "none")
+    page.click("button:has-text('Save subscription')")
+    page.wait_for_url("**/subscriptions?**")
+    tool = site.store.get_subscription("tool")
+    assert (tool.channel.kind, tool.channel.secret_env, tool.updates) == ("json_webhook", "DESK_HOOK_KEY", "none")
+
+    for name, path in (("teams-desk", "/teams"), ("tool", "/json")):
+        page.click(f"tr:has-text('{name}') button:has-text('Send a test alert')")
+        page.wait_for_selector("#flash")
+        assert f"test alert to {hooks.url(path)}: sent" in page.inner_text("#flash")
+    [card] = hooks.delivered("/teams")
+    [signed] = hooks.delivered("/json")
+    assert card.json["attachments"][0]["content"]["type"] == "AdaptiveCard"
+    assert verify(b"s3cret", signed.body, signed.headers[SIGNATURE_HEADER.lower()])
+    assert signed.json["incident"]["title"] == "Test alert from rights-monitor"
+
+    page.goto(server.url("/subscriptions/new"))  # a signing key on a channel that does not sign is refused
+    page.fill("#name", "bad")
+    page.select_option("#kind", "teams_webhook")
+    page.fill("#targets", hooks.url("/teams"))
+    page.fill("#secret_env", "DESK_HOOK_KEY")
+    page.click("button:has-text('Save subscription')")
+    assert "secret_env signs a json_webhook only" in page.inner_text("p.error")
+    assert site.store.get_subscription("bad") is None

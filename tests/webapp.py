@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.config import Settings
+from monitor.config import Settings, SmtpSettings
+from monitor.registry import Deps
 from monitor.types import Evidence, Incident, RawItem, Severity
 from monitor.watchlist import load_watchlist
 from monitor.web.app import create_app
 from monitor.web.auth import hash_password, new_token, token_hash
 from monitor.web.deps import Workspace
+from notifiers import build_notifiers
 
 PASSWORD = "correct horse battery"
 HOSTILE = '<script>alert(1)</script> <!channel> =HYPERLINK("http://evil.example","x") <img src=x onerror=alert(2)>'
@@ -75,11 +77,11 @@ class Site:
 
     @classmethod
     def build(cls, store: Any, clock: Any, settings: Settings | None = None, samples: bool = True) -> Site:
-        from notifiers.console import ConsoleNotifier
-
         stream = io.StringIO()
-        ws = Workspace(settings=settings or Settings(), store=store, watchlist=watchlist(), clock=clock,
-                       notifiers={"console": ConsoleNotifier(stream)})
+        # built as `serve` builds them: every channel but Slack's bot is on (email has a host it never reaches)
+        settings = settings or Settings(smtp=SmtpSettings(host="smtp.invalid"))
+        notifiers = build_notifiers(settings, Deps(clock=clock, stream=stream, environ={}, sleep=lambda _s: None))
+        ws = Workspace(settings=settings, store=store, watchlist=watchlist(), clock=clock, notifiers=notifiers)
         site = cls(store, clock, ws, stream)
         for role in ("viewer", "analyst", "admin"):
             store.add_user(f"{role}@example.org", role, password_hash(), clock.now())

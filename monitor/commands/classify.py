@@ -14,10 +14,11 @@ from monitor.hygiene import json_text
 def _classifier(ctx: click.Context):
     from classifiers import build_classifier
     from monitor.watchlist import load_watchlist
+    from monitor.wiring import make_deps
 
     settings = _settings(ctx)
     watchlist = load_watchlist(settings.watchlist_paths)
-    return build_classifier(settings.classifier, watchlist), watchlist
+    return build_classifier(settings.classifier, make_deps(watchlist=watchlist)), watchlist
 
 
 @cli.command()

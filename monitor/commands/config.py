@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import click
 
@@ -47,6 +49,8 @@ def collect_config_errors(settings, classifier_origin: str = "settings") -> tupl
     """Every error in every file and in the store's subscriptions, and a note of what was checked."""
     from monitor.sources.catalog import check_sources, load_sources
     from monitor.watchlist import check_watchlist, load_watchlist
+    from monitor.wiring import build_notifiers, make_deps
+    from notifiers import channel_specs
 
     errors: list[ConfigError] = list(check_sources(Path(settings.sources_path)))
     checked = [f"sources {settings.sources_path}" + ("" if errors else f" ({len(load_sources(settings.sources_path))})")]
@@ -57,9 +61,13 @@ def collect_config_errors(settings, classifier_origin: str = "settings") -> tupl
     if watchlist_errors:
         return errors, checked
     watchlist = load_watchlist(settings.watchlist_paths)
-    store_errors, note, workspace_lists = store_subscription_errors(settings, watchlist)
+    deps = make_deps(watchlist=watchlist)
+    # built as `run` builds them (offline: no notifier connects when built), so each switched-off channel
+    # carries the reason its module gives, and a subscription to it is an error now rather than a retry later
+    channels = Channels(channel_specs(), build_notifiers(settings, deps), deps.environ)
+    store_errors, note, workspace_lists = store_subscription_errors(settings, watchlist, channels)
     if settings.subscriptions_path:
-        errors += seed_file_errors(Path(settings.subscriptions_path), watchlist, settings, workspace_lists)
+        errors += seed_file_errors(Path(settings.subscriptions_path), watchlist, channels, workspace_lists)
         checked.append(f"subscriptions {settings.subscriptions_path}")
     return errors + store_errors, checked + [note]
 
@@ -78,17 +86,25 @@ def classifier_errors(settings, origin: str) -> list[ConfigError]:
     return [ConfigError(f"unknown classifier {kind!r}{hint}", path="classifier.kind", file=origin)]
 
 
-def seed_file_errors(path: Path, watchlist, settings, workspace_lists=()) -> list[ConfigError]:
+class Channels(NamedTuple):
+    """What subscriptions are checked against: the channels' descriptions, the built notifiers, the environment."""
+
+    specs: Mapping[str, Any]
+    notifiers: Mapping[str, Any]
+    environ: Mapping[str, str]
+
+
+def seed_file_errors(path: Path, watchlist, channels: Channels, workspace_lists=()) -> list[ConfigError]:
     from monitor.subscriptions import check_subscriptions
 
-    subs, errors = check_subscriptions(path)
+    subs, errors = check_subscriptions(path, channels.specs)
     if errors:
         return errors
     return [error for index, sub in enumerate(subs)
-            for error in _problems(sub, watchlist, settings, f"subscriptions[{index}]", str(path), workspace_lists)]
+            for error in _problems(sub, watchlist, channels, f"subscriptions[{index}]", str(path), workspace_lists)]
 
 
-def store_subscription_errors(settings, watchlist) -> tuple[list[ConfigError], str, list[str]]:
+def store_subscription_errors(settings, watchlist, channels: Channels) -> tuple[list[ConfigError], str, list[str]]:
     """Check the subscriptions already in the store (made with `subscribe`) against the configured channels.
 
     Also returns the names of the workspace's watchlists (kept in the store), which subscriptions may name.
@@ -110,15 +126,15 @@ def store_subscription_errors(settings, watchlist) -> tuple[list[ConfigError], s
     finally:
         store.close()
     errors = [error for sub in subs
-              for error in _problems(sub, watchlist, settings, f"subscriptions[{sub.name}]", shown, lists)]
+              for error in _problems(sub, watchlist, channels, f"subscriptions[{sub.name}]", shown, lists)]
     return errors, f"store {shown} ({len(subs)} subscriptions)", lists
 
 
-def _problems(sub, watchlist, settings, where: str, file: str, workspace_lists=()) -> list[ConfigError]:
+def _problems(sub, watchlist, channels: Channels, where: str, file: str, workspace_lists=()) -> list[ConfigError]:
     from monitor.references import subscription_problems
 
-    return [ConfigError(message, path=f"{where}.{field}", file=file)
-            for field, message in subscription_problems(sub, watchlist, settings, workspace_lists)]
+    return [ConfigError(message, path=f"{where}.{field}", file=file) for field, message in
+            subscription_problems(sub, watchlist, channels.notifiers, channels.environ, workspace_lists)]
 
 
 def _shown_store(url: str) -> str:

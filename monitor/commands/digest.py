@@ -20,7 +20,7 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
     from monitor.clock import SystemClock
     from monitor.digest import iso_week_bounds
     from monitor.weekly import current_week, write_and_send
-    from monitor.wiring import load_sources, open_store
+    from monitor.wiring import build_notifiers, load_sources, make_deps, open_store
 
     settings = _settings(ctx)
     now = SystemClock().now()
@@ -34,7 +34,8 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
     store = open_store(settings)
     try:
         run = write_and_send(store, settings, load_sources(settings), week, now,
-                             out_dir=Path(out_dir or settings.digest.out_dir), send=send)
+                             out_dir=Path(out_dir or settings.digest.out_dir), send=send,
+                             notifiers=build_notifiers(settings, make_deps()) if send else None)
     finally:
         store.close()
     click.echo(f"{run.incidents} incident{'s' if run.incidents != 1 else ''} in {week}"

@@ -22,8 +22,7 @@ def deliver(ctx: click.Context, retry_all: bool, retry_failed: bool, since) -> N
 
     from monitor.clock import SystemClock
     from monitor.delivery import drain_outbox
-    from monitor.wiring import load_watchlist
-    from notifiers import build_notifiers
+    from monitor.wiring import build_notifiers, load_watchlist
 
     if since is not None and not retry_failed:
         raise click.UsageError("--since goes with --retry-failed")

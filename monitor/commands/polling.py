@@ -225,7 +225,7 @@ def subscription_notices(rt) -> list[str]:
     if not subs:
         return ["no subscriptions: alerts are stored but sent nowhere (`rights-monitor subscribe --help`)"]
     return [f"subscription {s.name}: {problem}; its alerts wait in the outbox (`rights-monitor deliveries`)"
-            for s in subs if (problem := channel_problem(s.channel.kind, rt.settings))]
+            for s in subs if (problem := channel_problem(s.channel.kind, rt.notifiers))]
 
 
 def shown_db(url: str) -> str:

@@ -68,7 +68,7 @@ def cli(ctx: click.Context, settings_path: str | None, sources: str | None, db: 
     ctx.obj = Options(settings_path, sources, db)
 
 
-OWN_LOGGERS = ("monitor", "classifiers", "notifiers")
+OWN_LOGGERS = ("monitor", "classifiers", "notifiers", "rights_monitor")  # rights_monitor: `Deps.log`
 
 
 def configure_logging(verbose: int) -> None:

@@ -8,17 +8,36 @@ from monitor.commands.incidents import _store
 from monitor.commands.root import _settings, cli
 from monitor.errors import ConfigError
 from monitor.hygiene import clean_line, mask_target, terminal_cell
-from monitor.types import LABELS
+from monitor.types import LABELS, ChannelSpec
 
 
-@cli.command()
+class ChannelOptions(click.Command):
+    """A command with one option per installed channel (`--email`, `--teams-webhook`, a plugin's own...).
+
+    Each channel module describes its option (`ChannelSpec`); they are added when the command is first
+    parsed or shown, so `import monitor.cli` loads no notifier module.
+    """
+
+    channels_added = False
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if not self.channels_added:
+            from notifiers import channel_specs
+
+            self.params[1:1] = [channel_option(spec) for spec in channel_specs().values()]
+            self.channels_added = True
+        return super().get_params(ctx)
+
+
+def channel_option(spec: ChannelSpec) -> click.Option:
+    """The `subscribe` option of one channel: `--teams-webhook URL`; repeatable where it takes several targets."""
+    metavar = {"url": "URL", "email": "ADDR"}.get(spec.target, "TARGET")
+    return click.Option([spec.option, spec.kind], multiple=spec.many, metavar=metavar, help=spec.help)
+
+
+@cli.command(cls=ChannelOptions)
 @click.argument("name")
-@click.option("--slack-channel", help="Slack channel ID (bot mode, SLACK_BOT_TOKEN).")
-@click.option("--slack-webhook", help="Slack incoming-webhook URL.")
-@click.option("--email", multiple=True, help="Email address (repeat for several).")
-@click.option("--teams-webhook", help="Microsoft Teams incoming-webhook URL (Adaptive Card).")
-@click.option("--json-webhook", help="URL that receives each alert as JSON.")
-@click.option("--secret-env", help="Environment variable holding the --json-webhook HMAC-SHA256 key.")
+@click.option("--secret-env", help="Environment variable holding the channel's signing key (--json-webhook: HMAC-SHA256).")
 @click.option("--company", multiple=True, help="Company name, alias or brand; ALL for every company.")
 @click.option("--watchlist", multiple=True, help="Named watchlist.")
 @click.option("--ticker", multiple=True, help="Ticker or ISIN.")
@@ -34,58 +53,61 @@ from monitor.types import LABELS
 @click.option("--updates", type=click.Choice(["none", "material", "all"]),
               help="Which updates to send: default material (email, webhooks), all (Slack).")
 @click.pass_context
-def subscribe(ctx: click.Context, name: str, slack_channel, slack_webhook, email, teams_webhook, json_webhook,
-              secret_env, company, watchlist, ticker, label, country, min_severity, mode, quiet_hours, tz,
-              daily_cap, digest_every, updates) -> None:
-    """Create or replace the subscription NAME."""
-    from monitor.subscriptions import URL_CHANNELS, subscription_from_mapping
+def subscribe(ctx: click.Context, name: str, secret_env, company, watchlist, ticker, label, country, min_severity,
+              mode, quiet_hours, tz, daily_cap, digest_every, updates, **targets) -> None:
+    """Create or replace the subscription NAME (give exactly one channel option)."""
+    from monitor.subscriptions import subscription_from_mapping
+    from notifiers import channel_specs
 
-    entry = {"name": name, "slack_channel": slack_channel, "slack_webhook": slack_webhook, "email": list(email),
-             "teams_webhook": teams_webhook, "json_webhook": json_webhook, "secret_env": secret_env,
-             "companies": list(company), "watchlists": list(watchlist), "tickers": list(ticker),
-             "labels": list(label), "countries": list(country), "min_severity": min_severity, "mode": mode,
-             "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap, "updates": updates,
+    specs = channel_specs()
+    entry = {"name": name, **{kind: list(value) if specs[kind].many else value for kind, value in targets.items()},
+             "secret_env": secret_env, "companies": list(company), "watchlists": list(watchlist),
+             "tickers": list(ticker), "labels": list(label), "countries": list(country), "min_severity": min_severity,
+             "mode": mode, "quiet_hours": quiet_hours, "timezone": tz, "daily_cap": daily_cap, "updates": updates,
              "digest_every": digest_every}
     try:
-        sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
+        sub = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")}, specs)
     except ConfigError as exc:
-        raise click.UsageError(str(exc).split(": ", 1)[-1]) from None
+        message = str(exc).split(": ", 1)[-1]
+        if "give exactly one of" in message:
+            message = f"give exactly one of {', '.join(s.option for s in specs.values())}"
+        raise click.UsageError(message) from None
     settings = _settings(ctx)
-    if sub.channel.kind in URL_CHANNELS:
-        refuse_internal(sub.channel.targets, settings.fetch.allow_hosts, "--" + sub.channel.kind.replace("_", "-"))
+    spec = specs[sub.channel.kind]
+    if spec.target == "url":
+        refuse_internal(sub.channel.targets, settings.fetch.allow_hosts, spec.option)
     with _store(ctx) as store:
-        refuse_problems(sub, settings, [w.name for w in store.list_watchlists()])
+        refuse_problems(sub, settings, specs, [w.name for w in store.list_watchlists()])
         store.upsert_subscription(sub)
     click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))
 
 
 OPTION_OF = {"companies": "--company", "watchlists": "--watchlist", "tickers": "--ticker", "countries": "--country",
-             "slack_channel": "--slack-channel", "email": "--email", "json_webhook": "--json-webhook",
-             "teams_webhook": "--teams-webhook", "updates": "--updates", "secret_env": "--secret-env"}
+             "updates": "--updates", "secret_env": "--secret-env"}
 
 
-def refuse_problems(sub, settings, workspace_lists=()) -> None:
+def refuse_problems(sub, settings, specs, workspace_lists=()) -> None:
     """Refuse an unconfigured channel or an unknown company, watchlist, ticker or country, naming each."""
     from monitor.references import subscription_problems
-    from monitor.wiring import load_watchlist
+    from monitor.wiring import build_notifiers, load_watchlist, make_deps
 
-    problems = subscription_problems(sub, load_watchlist(settings), settings, workspace_lists)
+    deps = make_deps()
+    problems = subscription_problems(sub, load_watchlist(settings), build_notifiers(settings, deps), deps.environ,
+                                     workspace_lists)
     if problems:
-        lines = [f"{OPTION_OF.get(field.split('[')[0], field)}: {message}" for field, message in problems]
+        options = {**OPTION_OF, **{kind: spec.option for kind, spec in specs.items()}}
+        lines = [f"{options.get(field.split('[')[0], field)}: {message}" for field, message in problems]
         raise click.UsageError("\n".join(clean_line(line) for line in lines))
 
 
 def refuse_internal(urls, allow_hosts, option: str = "--slack-webhook") -> None:
     """Refuse a webhook URL that points inside (loopback, private...); one that does not resolve now is checked at send."""
-    from monitor.errors import SourceError
     from monitor.netguard import UrlGuard
 
     for url in urls:
-        try:
-            UrlGuard(allow_hosts).check_blocking(url)
-        except SourceError as exc:
-            if not str(exc).startswith("DNS lookup failed"):
-                raise click.UsageError(f"{option} {mask_target(url)}: {str(exc).split(': ', 1)[-1]}") from None
+        reason = UrlGuard(allow_hosts).refusal(url)
+        if reason:
+            raise click.UsageError(f"{option} {mask_target(url)}: {reason}")
 
 
 @cli.group()

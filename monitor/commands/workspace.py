@@ -102,19 +102,30 @@ def export_labels(ctx: click.Context, out: str) -> None:
     click.echo(f"wrote {len(pairs)} reviewed items to {out}", err=True)
 
 
+def source_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Accept a registered source kind (checked before the classifier loads)."""
+    from monitor.sources import SOURCES
+
+    if value not in SOURCES:
+        raise click.BadParameter(f"{value!r} is not a source kind (known: {', '.join(SOURCES.kinds())})")
+    return value
+
+
 @sources_cmd.command("test")
 @click.argument("url")
-@click.option("--kind", type=click.Choice(["rss", "html", "json"]), default="rss", show_default=True)
+@click.option("--kind", default="rss", show_default=True, callback=source_kind,
+              help="A registered source kind: rss, html, json.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def sources_test(ctx: click.Context, url: str, kind: str, as_json: bool) -> None:
     """Fetch, parse and classify one source, storing nothing."""
     from monitor.sourcetest import test_source
-    from monitor.wiring import classifier_factory, load_watchlist
+    from monitor.wiring import classifier_factory, load_watchlist, make_deps
 
     settings = _settings(ctx)
-    classifier = classifier_factory(settings, load_watchlist(settings))()
-    report = asyncio.run(test_source(url, kind, settings, classifier, trusted=True))  # the operator's shell
+    deps = make_deps(watchlist=load_watchlist(settings))
+    classifier = classifier_factory(settings, deps)()
+    report = asyncio.run(test_source(url, kind, settings, classifier, trusted=True, deps=deps))  # the operator's shell
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

@@ -13,7 +13,7 @@ from typing import Any, Protocol, Self
 
 from monitor.errors import ConfigError
 from monitor.hygiene import strip_controls, truncate
-from monitor.registry import Registry
+from monitor.registry import Deps, Registry
 from monitor.types import FetchResult, RawItem, SourceConfig
 
 TITLE_MAX = 300
@@ -27,7 +27,7 @@ class Source(Protocol):
     """A kind of source: builds its request URL and turns a fetched body into items."""
 
     @classmethod
-    def from_config(cls, config: SourceConfig) -> Source: ...
+    def from_config(cls, config: SourceConfig, deps: Deps) -> Source: ...
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> None: ...
@@ -47,7 +47,7 @@ class UrlSource:
     config: SourceConfig
 
     @classmethod
-    def from_config(cls, config: SourceConfig) -> Self:
+    def from_config(cls, config: SourceConfig, deps: Deps) -> Self:
         return cls(config)
 
     def request_url(self) -> str:

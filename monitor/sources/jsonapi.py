@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from monitor.clock import Clock, SystemClock
 from monitor.errors import ConfigError, SourceError
+from monitor.registry import Deps
 from monitor.sources.base import (
     SOURCES,
     SUMMARY_MAX,
@@ -86,8 +87,8 @@ class JsonSource:
     clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
-    def from_config(cls, config: SourceConfig, clock: Clock | None = None) -> JsonSource:
-        return cls(config, clock or SystemClock())
+    def from_config(cls, config: SourceConfig, deps: Deps) -> JsonSource:
+        return cls(config, deps.clock)
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any], path: str) -> None:

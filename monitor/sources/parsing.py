@@ -21,7 +21,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from monitor.dedup import canonical_url, content_hash
+from monitor.registry import Deps
 from monitor.types import FetchResult, RawItem, SourceConfig
+
+# Parsing runs in worker processes, which get only the catalog entry and the fetched body: a parse uses no
+# clock or environment (a JSON source's clock only sets the time range of its request URL, in the poller).
+PARSE_DEPS = Deps()
 
 log = logging.getLogger(__name__)
 PRELOAD = ["monitor.sources", "feedparser", "bs4", "monitor.dedup"]
@@ -38,9 +43,9 @@ class ParsedDocument:
 
 def parse_document(source: SourceConfig, result: FetchResult) -> ParsedDocument:
     """Parse one fetched document into items and their dedup keys (raises SourceError)."""
-    from monitor.sources import SOURCES
+    from monitor.sources import build_source
 
-    raws = SOURCES.get(source.kind).from_config(source).parse(result)
+    raws = build_source(source, PARSE_DEPS).parse(result)
     return ParsedDocument(tuple(raws), tuple(dedup_keys(raws)), getattr(raws, "warning", None))
 
 

@@ -6,14 +6,23 @@ to the store or a notifier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from monitor.errors import DeliveryError, NotConfigured
 from monitor.review import apply_review
-from monitor.types import Alert, Channel, Evidence, Incident, Message, NamedWatchlist, Severity, Subscription
+from monitor.types import (
+    Alert,
+    ChannelSpec,
+    Evidence,
+    Incident,
+    Message,
+    NamedWatchlist,
+    Severity,
+    Subscription,
+)
 
 TEST_ALERT_ID = 0
 
@@ -100,20 +109,37 @@ def test_incident(now: datetime) -> Incident:
     )
 
 
+def channel_refusals(ws: Any, sub: Subscription, channels: Mapping[str, ChannelSpec]) -> list[str]:
+    """What would keep a new subscription from ever delivering, said when it is made (as `subscribe` does):
+    a channel switched off for lack of settings, or a webhook URL that points inside."""
+    from monitor.hygiene import mask_target
+    from monitor.netguard import UrlGuard
+    from monitor.references import channel_problem
+
+    kind = sub.channel.kind
+    problems = [f"{kind}: {problem}"] if (problem := channel_problem(kind, ws.notifiers)) else []
+    if channels[kind].target == "url":
+        guard = UrlGuard(ws.settings.fetch.allow_hosts)
+        problems += [f"{kind} {mask_target(url)}: {reason}" for url in sub.channel.targets
+                     if (reason := guard.refusal(url))]
+    return problems
+
+
 def send_test_alert(ws: Any, sub: Subscription) -> list[tuple[str, str | None]]:
     """Send a test alert to every target of a subscription now; return (target, error or None) each."""
     from monitor.pipeline import in_slack_mode
+    from monitor.references import unconfigured_reason
 
     sub = in_slack_mode([sub], ws.settings.slack)[0]
     now = ws.clock.now()
     alert = Alert(incident_id=TEST_ALERT_ID, subscription=sub.name, kind="new", severity=Severity.LOW,
                   why="test alert requested in the workspace", created_at=now)
-    message = Message(incident=test_incident(now), alert=alert)
+    message = Message(incident=test_incident(now), alert=alert, channel=sub.channel)  # signed as real alerts are
     notifier = ws.notifiers.get(sub.channel.kind)
     outcomes: list[tuple[str, str | None]] = []
     for target in sub.channel.targets:
         if notifier is None:
-            outcomes.append((target, str(NotConfigured(f"no {sub.channel.kind} notifier is configured"))))
+            outcomes.append((target, str(NotConfigured(unconfigured_reason(sub.channel.kind, ws.notifiers)))))
             continue
         try:
             notifier.send(message, target)
@@ -130,7 +156,7 @@ def unsubscribe_recipient(ws: Any, name: str, target: str) -> bool:
         return False
     left = tuple(t for t in sub.channel.targets if t != target)
     if left:
-        ws.store.upsert_subscription(replace(sub, channel=Channel(sub.channel.kind, left)))
+        ws.store.upsert_subscription(replace(sub, channel=replace(sub.channel, targets=left)))
     else:
         ws.store.delete_subscription(name)
     return True

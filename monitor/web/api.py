@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from monitor.errors import ConfigError
 from monitor.review import ReviewError
@@ -28,16 +28,23 @@ class ReviewIn(BaseModel):
     note: str = ""
 
 
+def channel_properties(schema: dict[str, Any]) -> None:
+    """Document one field per installed channel (each channel module describes its own)."""
+    from notifiers import channel_specs
+
+    for kind, spec in channel_specs().items():
+        schema.setdefault("properties", {})[kind] = {
+            "title": spec.title, "description": spec.help,
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
+
+
 class SubscriptionIn(BaseModel):
-    """The fields of the `subscribe` command; give exactly one of the channel fields."""
+    """The fields of the `subscribe` command; give exactly one of the channel fields (`email`, `teams_webhook`...)."""
+
+    # the channel fields are the installed channels' kinds: passed through, checked by subscription_from_mapping
+    model_config = ConfigDict(extra="allow", json_schema_extra=channel_properties)
 
     name: str
-    slack_channel: str | None = None
-    slack_webhook: str | None = None
-    email: list[str] | str | None = None
-    console: str | None = None
-    teams_webhook: str | None = None
-    json_webhook: str | None = None
     secret_env: str | None = None
     updates: str | None = None
     digest_every: str | None = None
@@ -125,11 +132,17 @@ def get_subscriptions(request: Request, _: ApiToken = Depends(API_VIEWER)) -> li
 def post_subscription(request: Request, body: SubscriptionIn,
                       _: ApiToken = Depends(API_ANALYST)) -> dict[str, Any]:
     """Create or replace a subscription (the fields of `subscribe`)."""
+    from notifiers import channel_specs
+
     entry = {k: v for k, v in body.model_dump().items() if v not in (None, [], "")}
+    channels = channel_specs()
     try:
-        sub = subscription_from_mapping(entry)
+        sub = subscription_from_mapping(entry, channels)
     except ConfigError as exc:
         raise HTTPException(400, str(exc)) from None
+    refused = actions.channel_refusals(workspace(request), sub, channels)
+    if refused:
+        raise HTTPException(400, "; ".join(refused))
     workspace(request).store.upsert_subscription(sub)
     return subscription_mapping(sub)
 

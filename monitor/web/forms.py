@@ -3,6 +3,7 @@ unsubscribe and preferences pages of email recipients (no account needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,13 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from monitor.errors import ConfigError
 from monitor.signing import verify_recipient
 from monitor.subscriptions import subscription_from_mapping, subscription_mapping
-from monitor.types import User
+from monitor.types import ChannelSpec, User
 from monitor.web import actions, auth
 from monitor.web.deps import ADMIN, ANALYST, VIEWER, check_csrf, workspace
 from monitor.web.render import show
+from notifiers import channel_specs
 
 router = APIRouter(include_in_schema=False)
-CHANNEL_KINDS = ("email", "slack_channel", "slack_webhook", "console")
 
 
 def _secure(request: Request) -> bool:
@@ -81,12 +82,12 @@ def subscription_form(request: Request, name: str | None = None, user: User = De
     if name and sub is None:
         raise HTTPException(404, f"no subscription {name!r}")
     return show(request, "subscription_form.html", user=user, s=subscription_mapping(sub) if sub else None,
-                kind=sub.channel.kind if sub else "email", error=None, kinds=CHANNEL_KINDS,
+                kind=sub.channel.kind if sub else "email", error=None, channels=channel_specs().values(),
                 watchlists=sorted(actions.all_watchlists(ws)))
 
 
-def entry_from_form(form: Any) -> dict[str, Any]:
-    """Return the subscription mapping of the subscription form's fields."""
+def entry_from_form(form: Any, channels: Mapping[str, ChannelSpec]) -> dict[str, Any]:
+    """Return the subscription mapping of the subscription form's fields (the channel's key from its spec)."""
     split = lambda key: [v.strip() for v in str(form.get(key, "")).replace("\n", ",").split(",") if v.strip()]
     kind = str(form.get("kind", "email"))
     entry: dict[str, Any] = {
@@ -95,11 +96,12 @@ def entry_from_form(form: Any) -> dict[str, Any]:
         "countries": split("countries"), "min_severity": str(form.get("min_severity", "low")),
         "mode": str(form.get("mode", "instant")), "quiet_hours": str(form.get("quiet_hours", "")).strip(),
         "timezone": str(form.get("timezone", "UTC")).strip() or "UTC", "daily_cap": str(form.get("daily_cap", "")).strip(),
-        "paused": form.get("paused") == "on",
+        "paused": form.get("paused") == "on", "updates": str(form.get("updates", "")),
+        "digest_every": str(form.get("digest_every", "")), "secret_env": str(form.get("secret_env", "")).strip(),
     }
     targets = split("targets")
-    if kind in CHANNEL_KINDS:
-        entry[kind] = targets if kind == "email" else (targets[0] if targets else "")
+    if kind in channels:
+        entry[kind] = targets if channels[kind].many else (targets[0] if targets else "")
     return {k: v for k, v in entry.items() if v not in (None, [], "")}
 
 
@@ -107,12 +109,16 @@ def entry_from_form(form: Any) -> dict[str, Any]:
 async def save_subscription(request: Request, user: User = Depends(ANALYST)):
     ws = workspace(request)
     form = await request.form()
-    entry = entry_from_form(form)
+    channels = channel_specs()
+    entry = entry_from_form(form, channels)
     try:
-        sub = subscription_from_mapping(entry)
+        sub = subscription_from_mapping(entry, channels)
+        refused = actions.channel_refusals(ws, sub, channels)
+        if refused:
+            raise ConfigError("; ".join(refused))
     except ConfigError as exc:
         return show(request, "subscription_form.html", status_code=400, user=user, s=entry, error=str(exc),
-                    kind=str(form.get("kind", "email")), kinds=CHANNEL_KINDS,
+                    kind=str(form.get("kind", "email")), channels=channels.values(),
                     watchlists=sorted(actions.all_watchlists(ws)))
     ws.store.upsert_subscription(sub)
     return RedirectResponse("/subscriptions?" + urlencode({"m": f"saved {sub.name}"}), 303)
@@ -216,7 +222,8 @@ async def recipient_preferences(request: Request, token: str):
                  countries=[c.strip() for c in str(form.get("countries", "")).split(",") if c.strip()],
                  min_severity=str(form.get("min_severity", "low")), mode=str(form.get("mode", sub.mode)))
     try:
-        updated = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")})
+        updated = subscription_from_mapping({k: v for k, v in entry.items() if v not in (None, [], "")},
+                                            channel_specs())
     except ConfigError as exc:
         raise HTTPException(400, str(exc)) from None
     ws.store.upsert_subscription(updated)

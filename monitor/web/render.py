@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from monitor.digest import safe_url
 from monitor.hygiene import mask_secrets, mask_target
+from monitor.sources import SOURCES
 from monitor.types import LABELS, REVIEW_STATES
 from monitor.web.deps import csrf_for, session_user
 
@@ -26,6 +27,7 @@ TEMPLATES.env.globals["urlencode"] = urlencode
 TEMPLATES.env.globals["LABELS"] = LABELS
 TEMPLATES.env.globals["REVIEW_STATES"] = REVIEW_STATES
 TEMPLATES.env.globals["SEVERITIES"] = ("low", "medium", "high", "critical")
+TEMPLATES.env.globals["SOURCE_KINDS"] = SOURCES.kinds()  # the registered source kinds (rss, html, json...)
 
 
 def show(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

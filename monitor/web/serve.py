@@ -7,11 +7,16 @@ from typing import Any
 
 def build_app(settings: Any, *, stream: Any = None) -> Any:
     """Open the store and build the app (the face floor's factory for the web)."""
-    from monitor.clock import SystemClock
     from monitor.web.app import create_app
     from monitor.web.deps import Workspace
-    from monitor.wiring import classifier_factory, load_sources, load_watchlist, open_store
-    from notifiers import build_notifiers
+    from monitor.wiring import (
+        build_notifiers,
+        classifier_factory,
+        load_sources,
+        load_watchlist,
+        make_deps,
+        open_store,
+    )
 
     store = open_store(settings)
     watchlist = load_watchlist(settings)
@@ -19,7 +24,8 @@ def build_app(settings: Any, *, stream: Any = None) -> Any:
         sources = load_sources(settings)
     except Exception:  # noqa: BLE001 - the workspace still serves the stored sources
         sources = store.list_sources()
-    ws = Workspace(settings=settings, store=store, watchlist=watchlist, clock=SystemClock(),
-                   notifiers=build_notifiers(settings, stream=stream), sources=list(sources),
-                   classifier_factory=classifier_factory(settings, watchlist))
+    deps = make_deps(stream=stream, watchlist=watchlist)
+    ws = Workspace(settings=settings, store=store, watchlist=watchlist, clock=deps.clock,
+                   notifiers=build_notifiers(settings, deps), sources=list(sources),
+                   classifier_factory=classifier_factory(settings, deps))
     return create_app(ws)
