@@ -5,7 +5,9 @@ that reach the (slow) encoder.
 
 `corpus` classifies the labelled corpus as is (about half incidents, most negatives look-alikes);
 `realistic` builds the 9:1 mix of a news stream: nine non-incidents to one incident, drawn from the
-corpus (so the non-incidents are look-alikes: harder and slower than a real stream's off-topic news).
+corpus (so the non-incidents are look-alikes: harder and slower than a real stream's off-topic news);
+`stream` takes its nine non-incidents from the real feeds in tests/fixtures/feeds (The Guardian, heise,
+UOL, reddit, ...: what a general news source brings) and its incidents from the corpus.
 """
 
 from __future__ import annotations
@@ -40,15 +42,32 @@ def realistic_mix(rows: list[dict], size: int = 600) -> list[dict]:
     return [positives[i // 10 % len(positives)] if i % 10 == 9 else negatives[i % len(negatives)] for i in range(size)]
 
 
+def stream_mix(rows: list[dict], size: int = 600) -> list[dict]:
+    """Nine real feed entries (off-topic news, as most of a stream is) to one corpus incident."""
+    import feedparser
+
+    from monitor.sources.base import plain_text
+
+    entries = []
+    for path in sorted((ROOT / "tests" / "fixtures" / "feeds").glob("*.[ar]*")):
+        for entry in feedparser.parse(str(path)).entries:
+            title, summary = plain_text(entry.get("title"), 300), plain_text(entry.get("summary"), 2000)
+            if title or summary:
+                entries.append({"title": title, "summary": summary, "labels": ["none"]})
+    positives = [r for r in rows if r["labels"] not in (["none"], [])]
+    return [positives[i // 10 % len(positives)] if i % 10 == 9 else entries[i % len(entries)] for i in range(size)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", nargs="?", default=None, help="default: rules, then cascade")
-    parser.add_argument("--mix", choices=("realistic", "corpus"), default="realistic")
+    parser.add_argument("--mix", choices=("realistic", "stream", "corpus"), default="realistic")
     parser.add_argument("--size", type=int, default=600)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (the transformers kind only)")
     args = parser.parse_args()
     rows = load_rows()
-    rows = realistic_mix(rows, args.size) if args.mix == "realistic" else rows[: args.size]
+    mixes = {"realistic": realistic_mix, "stream": stream_mix}
+    rows = mixes[args.mix](rows, args.size) if args.mix in mixes else rows[: args.size]
     watchlist = load_watchlist()
     if args.threads:
         import torch

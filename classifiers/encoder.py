@@ -56,6 +56,10 @@ def prepare(text: str) -> str:
     return text[:MAX_CHARS].rsplit(" ", 1)[0]
 
 
+def _key(text: str) -> str:
+    return hashlib.sha1(prepare(text).encode("utf-8")).hexdigest()
+
+
 def _load_e5(threads: int | None) -> Any:
     if threads:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
@@ -78,13 +82,14 @@ class CachedEncoder:
 
     inner: E5Encoder
     path: Path
+    seed: Path | None = None  # vectors shipped with the training data: a fresh clone trains without re-encoding
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def encode(self, texts: Sequence[str]) -> Any:
         import numpy as np
 
         self._read()
-        keys = [hashlib.sha1(prepare(t).encode("utf-8")).hexdigest() for t in texts]
+        keys = [_key(t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self._cache}.items())
         if missing:
             log.info("encoding %d new texts", len(missing))
@@ -96,10 +101,22 @@ class CachedEncoder:
     def _read(self) -> None:
         import numpy as np
 
-        if self._cache or not self.path.exists():
+        if self._cache:
             return
-        with np.load(self.path, allow_pickle=False) as stored:
-            self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+        for path in (self.seed, self.path):
+            if path is not None and path.exists():
+                with np.load(path, allow_pickle=False) as stored:
+                    self._cache.update(zip(stored["keys"].tolist(), stored["vectors"].astype(np.float32)))
+
+    def save_seed(self, texts: Sequence[str]) -> None:
+        """Write the vectors of exactly `texts` to `seed` (float16, compressed), the file that ships."""
+        import numpy as np
+
+        if self.seed is None:
+            return
+        self.encode(texts)
+        keys = sorted({_key(t) for t in texts})
+        np.savez_compressed(self.seed, keys=np.array(keys), vectors=np.stack([self._cache[k] for k in keys]).astype(np.float16))
 
     def _write(self) -> None:
         import numpy as np
