@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from classifiers.cascade import Linker, read_item
+from classifiers.cascade import Linker, read_items
 from monitor.errors import ClassifierError, ConfigError
 from monitor.types import LABELS, Classification, ClassifyInput
 
@@ -42,7 +42,7 @@ class TransformersClassifier:
         return cls(scorer=load_scorer(settings.model), linker=linker, threshold=threshold)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
-        readings = [read_item(item) for item in inputs]
+        readings = read_items(inputs)
         scores = self.scorer([f"{i.title}. {i.summary}".strip() for i in inputs]) if inputs else []
         return [self._describe(r, s) for r, s in zip(readings, scores)]
 
