@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import itertools
 import json
 import os
 import resource
@@ -103,7 +102,7 @@ async def staged_cycle(rt) -> tuple:
     marks.append(time.perf_counter())
     drained = await asyncio.to_thread(drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now())
     marks.append(time.perf_counter())
-    stages = dict(zip(("poll_s", "process_s", "deliver_s"), (b - a for a, b in itertools.pairwise(marks)), strict=True))
+    stages = {name: b - a for name, a, b in zip(("poll_s", "process_s", "deliver_s"), marks, marks[1:])}
     return CycleReport(tuple(results), marks[-1] - marks[0], report.incidents, report.alerts, drained.delivered), stages
 
 
@@ -135,7 +134,8 @@ def run_monitor(urls: list[str], folder: Path, classifier: str | None) -> dict:
         await rt.aclose()
         return {"cold_s": cold_s, "warm_s": warm_s, "load_s": load_s, "items": cold.to_json()["new_items"],
                 "failed": cold.to_json()["failed"] + warm.to_json()["failed"],
-                "not_modified": warm.to_json()["not_modified"], "stages": stages}
+                "not_modified": warm.to_json()["not_modified"], "stages": stages,
+                "torch_imported": "torch" in sys.modules or "transformers" in sys.modules}
 
     return asyncio.run(cycles())
 
