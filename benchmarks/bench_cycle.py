@@ -8,7 +8,8 @@ peak memory (max RSS) is its own. Systems:
 - floor: aiohttp + feedparser, nothing stored (the same global and per-host limits as the monitor)
 - reader: lemon24/reader `update_feeds` (parse + SQLite); needs `pip install -e .[bench]`
 - rights-monitor: one `run_cycle` (fetch, parse, store, classify, incidents, alerts, outbox) on a new
-  SQLite store, default settings and classifier, runtime built and model loaded before the clock starts
+  SQLite store, default settings and classifier, runtime built, model loaded and parse workers started
+  before the clock starts (as in a running monitor)
 - monitor-feedparser: the same on the same feeds carrying `xml:lang`, which the RSS fast path declines:
   what feeds with namespaced extras (most real ones) cost
 """
@@ -124,6 +125,8 @@ def run_monitor(urls: list[str], folder: Path, classifier: str | None) -> dict:
         rt = build_runtime(settings, sources=load_sources(settings), stream=io.StringIO())
         started = time.perf_counter()
         _ = rt.classifier  # a running monitor has its model loaded: loading is measured apart
+        if rt.parser is not None:
+            rt.parser.start()  # ... and its parse workers started
         load_s = time.perf_counter() - started
         started = time.perf_counter()
         cold, stages = await staged_cycle(rt)

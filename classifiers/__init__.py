@@ -35,7 +35,9 @@ def build_cascade(settings: ClassifierSettings, watchlist: Any = None) -> Classi
     head = load_head(lexicon=lexicon_fingerprint())
     encoder = E5Encoder()
     encoder.load()
-    return CascadeClassifier(head=head, encoder=encoder, linker=Linker(watchlist), threshold=settings.threshold)
+    classifier = CascadeClassifier(head=head, encoder=encoder, linker=Linker(watchlist), threshold=settings.threshold)
+    classifier.warm()
+    return classifier
 
 
 @CLASSIFIERS.register("transformers")

@@ -193,6 +193,21 @@ class CascadeClassifier:
         thresholds = self._thresholds()
         return [self._describe(r, p, thresholds, vectors.get(i)) for i, (r, p) in enumerate(zip(readings, probabilities))]
 
+    def warm(self) -> None:
+        """Load now what the first items would load: langid's model, the gazetteer, the company automaton and
+        the cue index (about a second), so that a running monitor's first cycle does not pay for them."""
+        from classifiers.language import _identifier, _walker
+        from classifiers.placenames import _gazetteer
+
+        _identifier()
+        _walker()
+        _gazetteer()
+        rules.cue_index()
+        if self.linker.watchlist is not None:
+            from classifiers.companies import _matcher
+
+            _matcher(self.linker.watchlist)
+
     def _dense(self, vectors: Any, logits: Any, hits: Sequence[rules.CueHits]) -> Any:
         import numpy as np
 

@@ -69,7 +69,7 @@ def parse_plain_rss(body: bytes, content_type: str = "") -> tuple[str | None, li
     if unknown and any(_namespace(c.tag) in unknown for c in channel.iter() if isinstance(c.tag, str)):
         return None  # an element of a namespace this path does not know (declared and unused is fine)
     language = _channel_language(channel)
-    if language is False:
+    if language is False or language is True:
         return None
     entries = []
     for item in channel.iter("item"):
