@@ -5,6 +5,11 @@
 A loopback feed changes (a new shutdown report, each trial another country), then what `run` does for a
 due source: `poll_job` (poll, fold, drain the instant alerts), with the default classifier loaded and a
 Slack-compatible API on loopback (bot mode). p50/p95 of (Slack request - poll done) and of the whole job.
+
+Trials start at least 1.1 s after the previous Slack message: the Slack notifier keeps one message per second
+per channel (Slack's limit), so back-to-back trials would measure that pacing (about 1 s each), not the
+path from feed to Slack. A trial that raises no alert says why (the poll, the item's labels, its incident,
+the alert and its delivery), so a lost alert is never just a missing number.
 """
 
 from __future__ import annotations
@@ -54,17 +59,41 @@ async def trials(farm: FeedFarm, slack: SlackServer, folder: Path, count: int, c
     await poll_job(rt.sources[0], rt)
     out = []
     for n in range(count):
+        if slack.arrivals:  # past the pacing of the previous message
+            await asyncio.sleep(max(0.0, slack.arrivals[-1] + PACED_S - time.monotonic()))
         source = rt.sources[n % len(rt.sources)]
         farm.change(n % len(rt.sources), incident=report(n, COUNTRIES[n % len(COUNTRIES)]))
-        posted = len(slack.posted)
+        posted = len(slack.arrivals)
         started = time.monotonic()
-        await poll_source(source, rt)  # the poll that sees the item; poll_job below then folds and delivers
+        polled = await poll_source(source, rt)  # the poll that sees the item; poll_job then folds and delivers
         seen = time.monotonic()
         await poll_job(source, rt)
         arrived = slack.arrivals[posted] if len(slack.arrivals) > posted else None
         out.append((arrived - seen, arrived - started) if arrived else None)
+        if arrived is None:
+            print(f"trial {n}: no alert: {why_not(rt, polled)}")
     await rt.aclose()
     return out
+
+
+PACED_S = 1.1
+
+
+def why_not(rt, polled) -> str:
+    """Say where a trial's alert stopped: the poll, the classifier, the incident, the alert or its delivery."""
+    if polled.status != "ok" or not polled.new_item_ids:
+        return f"poll {polled.status}, {polled.new_items} new items ({polled.error or 'no error'})"
+    parts = []
+    for item_id in polled.new_item_ids:
+        item = rt.store.get_item(item_id)
+        if item is None or item.incident_id is None:
+            parts.append(f"item {item_id} processed={bool(item and item.processed_at)}, no incident")
+            continue
+        alerts = rt.store.alerts_for_incident(item.incident_id)
+        parts.append(f"item {item_id} -> incident {item.incident_id}, alerts {[(a.id, a.kind) for a in alerts]}")
+        for alert in alerts[-1:]:
+            parts += [f"delivery {d.id} {d.status} {d.last_error or ''}" for d in rt.store.deliveries_for_alert(alert.id)]
+    return "; ".join(parts)
 
 
 class TimedSlack(SlackServer):

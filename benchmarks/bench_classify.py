@@ -7,7 +7,11 @@ that reach the (slow) encoder.
 `realistic` builds the 9:1 mix of a news stream: nine non-incidents to one incident, drawn from the
 corpus (so the non-incidents are look-alikes: harder and slower than a real stream's off-topic news);
 `stream` takes its nine non-incidents from the real feeds in tests/fixtures/feeds (The Guardian, heise,
-UOL, reddit, ...: what a general news source brings) and its incidents from the corpus.
+UOL, reddit, ...: what a general news source brings) and its incidents from the corpus;
+`feed` the cycle benchmark's feed items (telecom business news, one in 20 a shutdown report).
+For `cascade`, each stage is then timed on its own over the same items (items per CPU-second): language,
+stage 1 (TF-IDF), companies and countries for every item; cue counts, the encoder and stage 2 for the items
+stage 1 passes.
 """
 
 from __future__ import annotations
@@ -58,16 +62,31 @@ def stream_mix(rows: list[dict], size: int = 600) -> list[dict]:
     return [positives[i // 10 % len(positives)] if i % 10 == 9 else entries[i % len(entries)] for i in range(size)]
 
 
+def feed_rows(size: int) -> list[dict]:
+    """The feed farm's items as stored (HTML stripped): business news, every 20th a shutdown report."""
+    from benchmarks.feedfarm import INCIDENT, _story
+    from monitor.sources.base import plain_text
+
+    out = []
+    for k in range(size):
+        title, summary = (f"{INCIDENT[0]} ({k})", INCIDENT[1]) if k % 20 == 19 else _story(k // 20, k % 20)
+        out.append({"title": title, "summary": plain_text(summary, 2000), "lang": "en"})
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", nargs="?", default=None, help="default: rules, then cascade")
-    parser.add_argument("--mix", choices=("realistic", "stream", "corpus"), default="realistic")
+    parser.add_argument("--mix", choices=("realistic", "stream", "corpus", "feed"), default="realistic")
     parser.add_argument("--size", type=int, default=600)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (the transformers kind only)")
     args = parser.parse_args()
     rows = load_rows()
-    mixes = {"realistic": realistic_mix, "stream": stream_mix}
-    rows = mixes[args.mix](rows, args.size) if args.mix in mixes else rows[: args.size]
+    if args.mix == "feed":
+        rows = feed_rows(args.size)
+    else:
+        mixes = {"realistic": realistic_mix, "stream": stream_mix}
+        rows = mixes[args.mix](rows, args.size) if args.mix in mixes else rows[: args.size]
     watchlist = load_watchlist()
     if args.threads:
         import torch
@@ -83,7 +102,8 @@ def measure(kind: str, rows: list[dict], watchlist, mix: str) -> None:
     started = time.perf_counter()
     classifier = build_classifier(ClassifierSettings(kind=kind), Deps(watchlist=watchlist))
     loaded = time.perf_counter() - started
-    inputs = [ClassifyInput(id=str(i), title=r["title"], summary=r["summary"]) for i, r in enumerate(rows)]
+    inputs = [ClassifyInput(id=str(i), title=r["title"], summary=r["summary"], lang=r.get("lang"))
+              for i, r in enumerate(rows)]
     started, cpu_started = time.perf_counter(), time.process_time()
     results = classifier.classify_many(inputs)
     took, cpu = time.perf_counter() - started, time.process_time() - cpu_started
@@ -92,6 +112,52 @@ def measure(kind: str, rows: list[dict], watchlist, mix: str) -> None:
     print(f"{kind} ({mix}, {len(inputs)} items): load {loaded:.2f} s, {len(inputs) / took:.0f} items/s, "
           f"{cpu:.2f} CPU s ({len(inputs) / cpu:.0f} items per CPU-second); {encoded / len(inputs):.0%} reached "
           f"the encoder", flush=True)
+    if kind == "cascade":
+        stages(classifier, inputs)
+
+
+def stages(classifier, inputs: list[ClassifyInput]) -> None:
+    """Time each stage of the cascade on its own (CPU seconds), batches of 256 as the pipeline classifies."""
+    from classifiers import rules
+    from classifiers.cascade import _language_text
+    from classifiers.features import item_text
+    from classifiers.language import detect_languages
+    from classifiers.learned import FIRST_STAGE, HEADS, INCIDENT
+
+    batches = [inputs[k : k + 256] for k in range(0, len(inputs), 256)]
+    texts = [[item_text(i.title, i.summary) for i in b] for b in batches]
+    head, linker = classifier.head, classifier.linker
+    passed: list[list[int]] = []
+
+    def stage_one() -> None:
+        for t in texts:
+            p = head.sparse_probabilities(head.sparse_logits_many(t))
+            passed.append([k for k in range(len(t)) if p[k, HEADS.index(INCIDENT)] >= head.thresholds[FIRST_STAGE]])
+
+    def linking() -> None:
+        for b in batches:
+            for item in b:
+                links = linker._links(item)
+                linker._countries(item, links)
+
+    def stage_two() -> None:
+        for b, t, ks in zip(batches, texts, passed, strict=True):
+            if ks:
+                hits = [rules.find_cues(b[k].title, b[k].summary) for k in ks]
+                vectors = classifier.encoder.encode([t[k] for k in ks])
+                classifier._dense(vectors, head.sparse_logits_many([t[k] for k in ks]), hits)
+
+    steps = [("language", lambda: [detect_languages([_language_text(i) for i in b], [i.lang for i in b])
+                                   for b in batches], len(inputs)),
+             ("stage 1 (TF-IDF)", stage_one, len(inputs)), ("companies + countries", linking, len(inputs)),
+             ("cues + encoder + stage 2", stage_two, None)]
+    for name, run, count in steps:
+        cpu_started = time.process_time()
+        run()
+        cpu = time.process_time() - cpu_started
+        count = count if count is not None else sum(len(ks) for ks in passed)
+        print(f"  {name}: {count} items, {cpu:.2f} CPU s, {count / cpu if cpu else 0:.0f} items per CPU-second",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
-"""A farm of loopback feeds for the cycle benchmark: N feeds on 50 hosts (127.0.0.1-127.0.0.50), one process.
+"""A farm of loopback feeds for the cycle benchmark: N feeds on 50 hosts (127.0.0.1-127.0.0.50).
 
     with FeedFarm(feeds=1000, items=20) as farm:
         farm.urls        # http://127.0.0.7:PORT/f/6.xml ...
         farm.change(3)   # feed 3 gets a new item (and a new ETag) from now on
 
-The server answers conditional GETs with 304, like nginx serving static files does.
+The server answers conditional GETs with 304, like nginx serving static files does. It runs in `processes`
+server processes (default: one per core, at most 4) that all listen on every host address and port with
+SO_REUSEPORT, so the kernel spreads connections over them (nginx's workers do the same); a change is sent
+to every process before `change` returns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -66,13 +70,13 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
 
 
-def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
-    """The server process: aiohttp on every host address, bodies built once; commands change feeds."""
+def _serve(port: int, feeds: int, items: int, now: datetime, ready, commands) -> None:
+    """One server process: aiohttp on every host address, bodies built once (dated from `now`, the same in
+    every process, so that every process serves the same bytes and ETags); commands change feeds."""
     import asyncio
 
     from aiohttp import web
 
-    now = datetime.now(UTC)
     bodies = {n: feed_body(n, items, now) for n in range(feeds)}
     bodies.update({-1 - n: feed_body(n, items, now, lang_attr=True) for n in range(feeds)})
     etags = {n: _etag(b) for n, b in bodies.items()}
@@ -106,7 +110,7 @@ def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         for h in range(HOSTS):
-            await web.TCPSite(runner, host_of(h), port, backlog=1024).start()
+            await web.TCPSite(runner, host_of(h), port, backlog=4096, reuse_port=True).start()
         ready.set()
         await poll_commands()
         await runner.cleanup()
@@ -115,36 +119,51 @@ def _serve(port: int, feeds: int, items: int, ready, commands) -> None:
 
 
 class FeedFarm:
-    """Serve `feeds` RSS feeds of `items` items each, spread over 50 loopback hosts, in a child process."""
+    """Serve `feeds` RSS feeds of `items` items each, spread over 50 loopback hosts, in child processes."""
 
-    def __init__(self, feeds: int, items: int = 20) -> None:
+    def __init__(self, feeds: int, items: int = 20, processes: int | None = None) -> None:
         self.feeds, self.items = feeds, items
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self.processes = processes or max(1, min(cores, 4))
         self.port = _free_port()
         self.urls = [f"http://{host_of(n)}:{self.port}/f/{n}.xml" for n in range(feeds)]
         # the same feeds with xml:lang on the channel: the monitor parses them with feedparser
         self.lang_urls = [u.replace("/f/", "/g/") for u in self.urls]
+        self._servers: list[tuple] = []
+        self._now = datetime.now(UTC)
 
     def __enter__(self) -> Self:
         ctx = multiprocessing.get_context("spawn")
-        self._ready = ctx.Event()
-        self._commands, theirs = ctx.Pipe()
-        self._process = ctx.Process(target=_serve, args=(self.port, self.feeds, self.items, self._ready, theirs),
-                                    daemon=True)
-        self._process.start()
-        if not self._ready.wait(60):
-            raise RuntimeError("feed farm did not start")
+        for _ in range(self.processes):
+            ready = ctx.Event()
+            ours, theirs = ctx.Pipe()
+            process = ctx.Process(target=_serve, args=(self.port, self.feeds, self.items, self._now, ready, theirs), daemon=True)
+            process.start()
+            self._servers.append((process, ready, ours))
+        for _, ready, _ in self._servers:
+            if not ready.wait(120):
+                self.__exit__()
+                raise RuntimeError("feed farm did not start")
         return self
 
     def change(self, n: int, extra: int = 1, incident: tuple[str, str] = INCIDENT) -> None:
-        """Give feed `n` `extra` new reports of `incident` (title, summary): a new body and ETag."""
-        self._commands.send((n, extra, incident))
-        self._commands.recv()
+        """Give feed `n` `extra` new reports of `incident` (title, summary): a new body and ETag, in every process."""
+        for _, _, pipe in self._servers:
+            pipe.send((n, extra, incident))
+        for _, _, pipe in self._servers:
+            pipe.recv()
 
     def __exit__(self, *exc) -> None:
-        self._commands.send(None)
-        self._process.join(10)
-        if self._process.is_alive():
-            self._process.kill()
+        for process, _, pipe in self._servers:
+            try:
+                pipe.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for process, _, _ in self._servers:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+        self._servers = []
 
 
 def _free_port() -> int:

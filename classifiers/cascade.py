@@ -15,7 +15,7 @@ from typing import Any
 
 from classifiers import rules
 from classifiers.base import CLASSIFIERS
-from classifiers.language import detect_language
+from classifiers.language import detect_languages
 from monitor.config import ClassifierSettings
 from monitor.hygiene import truncate
 from monitor.registry import Deps
@@ -36,8 +36,21 @@ class Reading:
 
 def read_item(item: ClassifyInput) -> Reading:
     """Run the cheap stage on one item: cue counts and language."""
-    text = f"{item.title}. {item.summary}" if item.summary else item.title
-    return Reading(item=item, hits=rules.find_cues(item.title, item.summary), lang=detect_language(text, item.lang))
+    return read_items([item])[0]
+
+
+def _language_text(item: ClassifyInput) -> str:
+    return f"{item.title}. {item.summary}" if item.summary else item.title
+
+
+def read_items(items: Sequence[ClassifyInput], cues: bool = True) -> list[Reading]:
+    """`read_item` of many items (languages detected together); without `cues`, no cue counts (`NO_HITS`)."""
+    langs = detect_languages([_language_text(item) for item in items], [item.lang for item in items])
+    return [Reading(item=item, hits=rules.find_cues(item.title, item.summary) if cues else NO_HITS, lang=lang)
+            for item, lang in zip(items, langs, strict=True)]
+
+
+NO_HITS = rules.CueHits(title={}, body={})  # cues not counted (the cascade counts them for stage 2 only)
 
 
 def rule_choose_labels(scores: Mapping[str, float], thresholds: Mapping[str, float], hits: rules.CueHits) -> tuple[str, ...]:
@@ -76,7 +89,8 @@ def _evidence_text(label: str, item: ClassifyInput, head: Any) -> str:
         from classifiers.learned import HEADS
 
         column = HEADS.index(label)
-        return max(sentences, key=lambda s: float(head.sparse_logits(s)[column]))
+        scores = head.sparse_logits_many(sentences)[:, column].tolist()
+        return sentences[max(range(len(sentences)), key=scores.__getitem__)]
     found = rules.find_evidence(label, item.title, item.summary, EVIDENCE_CHARS)
     return found.text if found else item.title
 
@@ -91,7 +105,9 @@ class Linker:
         self, reading: Reading, labels: tuple[str, ...], scores: Mapping[str, float], head: Any = None
     ) -> Classification:
         item = reading.item
-        companies, countries = self._companies(item), self._countries(item)
+        links = self._links(item)
+        companies = links.companies if links else ()
+        countries = self._countries(item, links)
         inferred = self._implied(countries) if SHUTDOWN in labels and not companies else ()
         return Classification(
             id=item.id, labels=labels, companies=companies, inferred_companies=inferred, countries=countries,
@@ -99,17 +115,21 @@ class Linker:
             evidence=collect_evidence(labels, item, head),
         )
 
-    def _companies(self, item: ClassifyInput) -> tuple[str, ...]:
+    def _links(self, item: ClassifyInput) -> Any:
         if self.watchlist is None:
-            return ()
+            return None
         from classifiers.companies import link_companies
 
-        return link_companies(item.title, item.summary, self.watchlist).companies
+        return link_companies(item.title, item.summary, self.watchlist)
 
-    def _countries(self, item: ClassifyInput) -> tuple[str, ...]:
+    def _companies(self, item: ClassifyInput) -> tuple[str, ...]:
+        links = self._links(item)
+        return links.companies if links else ()
+
+    def _countries(self, item: ClassifyInput, links: Any = None) -> tuple[str, ...]:
         from classifiers.countries import detect_countries
 
-        return detect_countries(item.title, item.summary, self.watchlist)
+        return detect_countries(item.title, item.summary, self.watchlist, links=links)
 
     def _implied(self, countries: tuple[str, ...]) -> tuple[str, ...]:
         if self.watchlist is None:
@@ -134,7 +154,7 @@ class RulesClassifier:
         return cls(linker=Linker(deps.watchlist), threshold=config.threshold or 0.5)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
-        readings = [read_item(item) for item in inputs]
+        readings = read_items(inputs)
         thresholds = dict.fromkeys(LABELS, self.threshold)
         out = []
         for reading in readings:
@@ -170,7 +190,9 @@ class CascadeClassifier:
         head = load_head(lexicon=rules.lexicon_fingerprint())
         encoder = E5Encoder()
         encoder.load()
-        return cls(head=head, encoder=encoder, linker=Linker(deps.watchlist), threshold=config.threshold)
+        classifier = cls(head=head, encoder=encoder, linker=Linker(deps.watchlist), threshold=config.threshold)
+        classifier.warm()
+        return classifier
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
         import numpy as np
@@ -178,19 +200,36 @@ class CascadeClassifier:
         from classifiers.features import item_text
         from classifiers.learned import FIRST_STAGE, HEADS, INCIDENT
 
-        readings = [read_item(item) for item in inputs]
+        # Cue counts are stage 2's features only: counted for the items stage 1 passes, not for every item.
+        readings = read_items(inputs, cues=False)
         texts = [item_text(r.item.title, r.item.summary) for r in readings]
-        logits = np.array([self.head.sparse_logits(t) for t in texts]).reshape(len(texts), len(HEADS))
+        logits = np.asarray(self.head.sparse_logits_many(texts)).reshape(len(texts), len(HEADS))
         probabilities = self.head.sparse_probabilities(logits)
         first = HEADS.index(INCIDENT)
         candidates = [i for i in range(len(texts)) if probabilities[i, first] >= self.head.thresholds[FIRST_STAGE]]
         vectors: dict[int, tuple[float, ...]] = {}
         if candidates:
             encoded = self.encoder.encode([texts[i] for i in candidates])
-            probabilities[candidates] = self._dense(encoded, logits[candidates], [readings[i].hits for i in candidates])
+            hits = [rules.find_cues(inputs[i].title, inputs[i].summary) for i in candidates]
+            probabilities[candidates] = self._dense(encoded, logits[candidates], hits)
             vectors = {i: tuple(round(float(v), 4) for v in row) for i, row in zip(candidates, encoded)}
         thresholds = self._thresholds()
         return [self._describe(r, p, thresholds, vectors.get(i)) for i, (r, p) in enumerate(zip(readings, probabilities))]
+
+    def warm(self) -> None:
+        """Load now what the first items would load: langid's model, the gazetteer, the company automaton and
+        the cue index (about a second), so that a running monitor's first cycle does not pay for them."""
+        from classifiers.language import _identifier, _walker
+        from classifiers.placenames import _gazetteer
+
+        _identifier()
+        _walker()
+        _gazetteer()
+        rules.cue_index()
+        if self.linker.watchlist is not None:
+            from classifiers.companies import _matcher
+
+            _matcher(self.linker.watchlist)
 
     def _dense(self, vectors: Any, logits: Any, hits: Sequence[rules.CueHits]) -> Any:
         import numpy as np

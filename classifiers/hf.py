@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from classifiers.base import CLASSIFIERS
-from classifiers.cascade import Linker, read_item
+from classifiers.cascade import Linker, read_items
 from monitor.config import ClassifierSettings
 from monitor.errors import ClassifierError, ConfigError
 from monitor.registry import Deps
@@ -47,7 +47,7 @@ class TransformersClassifier:
         return cls(scorer=load_scorer(config.model), linker=Linker(deps.watchlist), threshold=threshold)
 
     def classify_many(self, inputs: Sequence[ClassifyInput]) -> list[Classification]:
-        readings = [read_item(item) for item in inputs]
+        readings = read_items(inputs)
         scores = self.scorer([f"{i.title}. {i.summary}".strip() for i in inputs]) if inputs else []
         return [self._describe(r, s) for r, s in zip(readings, scores)]
 

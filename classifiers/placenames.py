@@ -60,6 +60,7 @@ class _Name:
     demonym: bool  # a nationality word, which may qualify a company rather than a place
 
 
+@lru_cache(maxsize=512)  # the linker and the country detection both ask, for the same item
 def mentioned_countries(title: str, summary: str) -> tuple[str, ...]:
     """Return ISO 3166-1 alpha-2 codes of the places an item names, most relevant first."""
     weight: dict[str, int] = {}  # insertion order = first seen, which breaks ties

@@ -120,12 +120,15 @@ async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) 
 async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
     """Turn any failure of one source, even a bug in a parser, into a SourceError for its health record.
 
-    The whole of it (the feed, its article pages) has one deadline: a slow source is reported, not waited on.
+    The source's network work (the feed, its article pages) has one deadline, counted from the moment its
+    request gets a connection slot: a slow source is reported, not waited on, while time spent queued behind
+    the global and per-host limits (10,000 sources due at once) or behind other documents in the parse
+    pool is not the source's fault and never fails it.
     """
     deadline = rt.settings.fetch.source_deadline_s
     try:
-        async with asyncio.timeout(deadline):
-            return await _fetch_and_parse(source, rt, health)
+        async with asyncio.timeout(None) as limit:
+            return await _fetch_and_parse(source, rt, health, _DeadlineClock(limit, deadline))
     except TimeoutError as exc:
         raise SourceError(f"no complete answer within the {deadline:g}s deadline") from exc
     except SourceError:
@@ -135,14 +138,33 @@ async def _guarded_fetch_and_parse(source: SourceConfig, rt: Runtime, health: So
         raise SourceError(f"unexpected {type(exc).__name__}: {exc}") from exc
 
 
-async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth):
+class _DeadlineClock:
+    """One source's deadline: armed when its request starts, paused while its document waits to be parsed."""
+
+    def __init__(self, limit: asyncio.Timeout, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self.ends: float | None = None
+
+    def start(self) -> None:
+        if self.ends is None:
+            self.ends = asyncio.get_running_loop().time() + self.seconds
+        self.limit.reschedule(self.ends)
+
+    def pause(self) -> None:
+        self.limit.reschedule(None)
+
+
+async def _fetch_and_parse(source: SourceConfig, rt: Runtime, health: SourceHealth, clock: _DeadlineClock):
     kind = build(SOURCES, source.kind, source, rt.deps)
     result = await rt.fetcher.fetch(kind.request_url(), etag=health.etag, last_modified=health.last_modified,
-                                    trusted=source.trusted)
+                                    trusted=source.trusted, on_start=clock.start)
+    clock.start()  # (a fetcher that never said when it started: from now)
     if result.not_modified:
         return result, ParsedDocument((), ())
+    clock.pause()
     parsed = await rt.parser.parse(source, result) if rt.parser else parse_document(source, result)
     if source.fetch_article:
+        clock.start()  # the rest of the same deadline
         raws = await _with_article_text(list(parsed.items), rt)
         parsed = ParsedDocument(tuple(raws), tuple(dedup_keys(raws)), parsed.warning)
     return result, parsed

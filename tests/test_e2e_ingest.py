@@ -41,15 +41,21 @@ def poll(env: dict, sources) -> dict:
     return json.loads(result.stdout)
 
 
+def failures(env: dict, sources) -> str:
+    """The sources' health table (last errors included), for an assertion message: a flaky failure says why."""
+    return CliRunner().invoke(cli, ["--sources", str(sources), "sources"], env=env, terminal_width=250).output[:6000]
+
+
 def test_200_feeds_then_304s(tmp_path, env):
     with FeedServer() as server:
         urls = {f"feed-{n:03d}": server.route(f"/feed/{n}.xml", rss(feed_items(n), NOW), etag=f'"v{n}"')
                 for n in range(200)}
         sources = write_sources(tmp_path / "sources.yaml", urls)
         first = poll(env, sources)
-        assert (first["sources"], first["ok"], first["failed"], first["new_items"]) == (200, 200, 0, 400)
+        assert (first["sources"], first["ok"], first["failed"], first["new_items"]) == (200, 200, 0, 400), \
+            failures(env, sources)
         second = poll(env, sources)
-        assert (second["not_modified"], second["new_items"], second["failed"]) == (200, 0, 0)
+        assert (second["not_modified"], second["new_items"], second["failed"]) == (200, 0, 0), failures(env, sources)
         conditional = server.requests_to("/feed/7.xml")[-1].headers
         assert conditional["if-none-match"] == '"v7"'
         assert "rights-monitor" in conditional["user-agent"]

@@ -30,6 +30,26 @@ def test_the_fast_path_takes_some_of_the_corpus():
     assert sum(compare(p)[0] for p in DOCS) >= 30
 
 
+def test_the_fast_path_takes_real_feeds_with_media_dc_and_content_encoded():
+    # The Guardian (media:content with credits, dc:date, dc:creator, dc:language beside <language>) and Medium
+    # (content:encoded without a description, atom:updated, an unused creative-commons namespace).
+    feeds = Path(__file__).parent / "fixtures" / "feeds"
+    for name in ("guardian.rss", "content-encoded.rss"):
+        taken, agrees, why = compare(feeds / name)
+        assert taken and agrees, (name, why)
+
+
+def test_dc_language_disagreeing_with_language_or_an_unknown_namespace_in_an_item_is_declined():
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    body = rss([{"title": "t", "summary": "s", "hours_ago": 1, "url": "https://x.example.org/1"}], now)
+    with_dc = body.replace(b"<rss ", b'<rss xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:x="urn:x" ')
+    assert parse_plain_rss(with_dc) is not None  # x declared, never used
+    assert parse_plain_rss(with_dc.replace(b"<channel>", b"<channel><dc:language>de</dc:language>"))[0] == "de"
+    disagree = with_dc.replace(b"<channel>", b"<channel><language>en</language><dc:language>de</dc:language>")
+    assert parse_plain_rss(disagree) is None
+    assert parse_plain_rss(with_dc.replace(b"<item>", b"<item><x:extra>1</x:extra>")) is None
+
+
 def test_plain_rss_is_taken_and_anything_odd_is_not():
     now = datetime(2026, 11, 23, 9, tzinfo=UTC)
     body = rss([{"title": "Ban on <b>VPNs</b>", "summary": "<p>Text &amp; more</p>", "hours_ago": 1,

@@ -177,6 +177,21 @@ def test_a_never_ending_body_is_cut_at_the_source_deadline(tmp_path, env):
     assert took < 15  # the classifier load included; the slow source alone would take 500 s
 
 
+def test_sources_queued_behind_the_limits_are_not_failed_by_the_deadline(tmp_path, env):
+    # One fetch at a time, each 0.3 s: the eighth starts 2.1 s after the first, past the 1 s deadline; only
+    # the time a source's own request takes counts (10,000 sources due at once used to fail a fifth).
+    settings = write(tmp_path / "settings.yaml",
+                     "fetch:\n  source_deadline_s: 1.0\n  global_concurrency: 1\n  per_host_concurrency: 1\n")
+    with FeedServer() as srv:
+        urls = {f"s{n}": srv.route(f"/{n}.xml", HOSTILE_FEED, delay_s=0.3) for n in range(8)}
+        srv.route("/slow.xml", HOSTILE_FEED, delay_s=1.5)
+        sources = write_sources(tmp_path / "sources.yaml", {**urls, "slow": srv.url("/slow.xml")})
+        result = invoke(["--settings", settings, "--sources", str(sources), "poll", "--once", "--json"], env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] == 8 and report["failed"] == 1  # the one slow source still is
+
+
 MALFORMED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
              b"<item><title>Mobile internet cut in Gabon</title><link>https://e.org/1</link></item>"
              b"<item><description>no title, no link</description></item>"

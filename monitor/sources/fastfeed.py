@@ -27,7 +27,7 @@ ITEM_FIELDS = {"title", "link", "guid", "pubDate", "description", "category", "c
                CONTENT, CREATOR}
 # Elements feedparser keeps apart from the fields used here (media, the feedburner original link); a
 # second date (dc:date, atom:updated) only when pubDate is there, as feedparser then prefers pubDate.
-IGNORED = {MEDIA + "content", MEDIA + "thumbnail", "{http://rssnamespace.org/feedburner/ext/1.0}origLink",
+IGNORED = {MEDIA + "content", MEDIA + "thumbnail", MEDIA + "title", "{http://rssnamespace.org/feedburner/ext/1.0}origLink",
            "source"}
 SECOND_DATES = {DC + "date", "{http://www.w3.org/2005/Atom}updated"}
 WITH_ATTRIBUTES = {"guid", "enclosure", "category", "source", MEDIA + "content", MEDIA + "thumbnail"}
@@ -62,10 +62,14 @@ def parse_plain_rss(body: bytes, content_type: str = "") -> tuple[str | None, li
     channels = [c for c in root if c.tag == "channel"]
     if root.tag != "rss" or root.get("version") != "2.0" or len(channels) != 1:
         return None
-    if set(root.nsmap.values()) - NAMESPACES or any(c.nsmap != root.nsmap for c in root.iter() if isinstance(c.tag, str)):
-        return None  # a namespace this path does not know, or one declared below the root
+    if any(c.nsmap != root.nsmap for c in root.iter() if isinstance(c.tag, str)):
+        return None  # a namespace declared below the root
+    unknown = set(root.nsmap.values()) - NAMESPACES
     channel = channels[0]
-    if channel.find(DC + "language") is not None:
+    if unknown and any(_namespace(c.tag) in unknown for c in channel.iter() if isinstance(c.tag, str)):
+        return None  # an element of a namespace this path does not know (declared and unused is fine)
+    language = _channel_language(channel)
+    if language is False or language is True:
         return None
     entries = []
     for item in channel.iter("item"):
@@ -73,8 +77,23 @@ def parse_plain_rss(body: bytes, content_type: str = "") -> tuple[str | None, li
         if entry is None:
             return None
         entries.append(entry)
-    language = channel.findtext("language")
-    return (language.strip() if language else None), entries
+    return language, entries
+
+
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def _channel_language(channel: Any) -> str | None | bool:
+    """The channel's language (feedparser reads <language> or dc:language); False when the two disagree."""
+    plain, dublin = channel.findall("language"), channel.findall(DC + "language")
+    if len(plain) > 1 or len(dublin) > 1:
+        return False
+    values = {(e.text or "").strip() for e in (*plain, *dublin)}
+    if len(values) > 1:
+        return False
+    language = values.pop() if values else None
+    return language or None
 
 
 def _utf8_header(content_type: str) -> bool:
@@ -134,8 +153,7 @@ def _shape(fields: dict[str, str], item: Any) -> dict[str, Any] | None:
     if "description" in fields:
         entry["summary"] = fields["description"].strip()
     if CONTENT in fields:
-        if "description" not in fields:
-            return None  # feedparser then takes content:encoded as the summary: leave that to it
+        # without a description, feedparser's summary is content:encoded too; `to_item` reads it from content
         entry["content"] = [{"value": fields[CONTENT]}]
     if link:
         entry["link"] = link

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 
@@ -117,15 +117,20 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None, *, trusted: bool = True
+        self, url: str, etag: str | None = None, last_modified: str | None = None, *, trusted: bool = True,
+        on_start: Callable[[], None] | None = None,
     ) -> FetchResult:
         """GET `url` conditionally; raise SourceError on any failure or HTTP status >= 400.
 
         `trusted` is for URLs the operator configured; a URL taken from content (an article link) is not,
         and passes the SSRF guard first. Every redirect that leaves a trusted origin passes it too.
+        `on_start` is called once the request holds its global and per-host slots (a caller's deadline
+        starts then, not while the request waits its turn).
         """
         host = _host_of(url)
         async with self._global, self._host_slot(host):
+            if on_start is not None:
+                on_start()
             try:
                 async with asyncio.timeout(self._deadline_s()):
                     return await self._follow(url, conditional_headers(etag, last_modified), trusted)

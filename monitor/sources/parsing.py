@@ -81,6 +81,19 @@ class ParsePool:
             self.workers = 0
             return parse_document(source, result)
 
+    def start(self) -> None:
+        """Start the worker processes now (each imports the parsers), rather than on the first document."""
+        if self.workers < 1:
+            return
+        try:
+            futures = [self._pool().submit(os.getpid) for _ in range(self.workers)]
+            for future in futures:
+                future.result()
+        except (BrokenProcessPool, RuntimeError) as exc:
+            log.warning("parse workers unavailable (%s); parsing in this process", exc)
+            self.close()
+            self.workers = 0
+
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
