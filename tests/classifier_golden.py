@@ -1,7 +1,8 @@
 """The default classifier's full output on the corpus, recorded once, so a speed-up can prove it changed nothing.
 
     .venv/bin/python -m tests.classifier_golden     # rewrites tests/fixtures/cascade_golden_e5.jsonl.gz and
-                                                    # its _vectors.npz (about 10 minutes on 2 busy cores)
+                                                    # its _vectors.npz (about 10 minutes on 2 busy cores;
+                                                    # --cache var/e5-cache.npz reuses make train's vectors)
 
 Recorded with the real multilingual-e5 encoder (`tests/test_classifier_golden.py` runs it again on the whole
 corpus as a `slow` test). The encoder's vectors of the items that reach stage 2 are kept beside it, so the
@@ -128,11 +129,19 @@ def read_golden(path: Path = GOLDEN) -> tuple[dict, list[dict]]:
 
 
 def main() -> None:
+    """`--cache PATH`: take vectors the real encoder wrote to `make train`'s cache (var/e5-cache.npz) and
+    encode only the texts it lacks: the same vectors, minutes sooner."""
+    import argparse
+
     import numpy as np
 
+    from classifiers.encoder import CachedEncoder, E5Encoder
     from classifiers.features import item_text
 
-    rows = list(classify_all())
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cache", type=Path, default=None)
+    args = parser.parse_args()
+    rows = list(classify_all(CachedEncoder(E5Encoder(), args.cache) if args.cache else None))
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(GOLDEN, "wt", encoding="utf-8", compresslevel=9) as stream:
         stream.write(json.dumps({"head": head_fingerprint(), "items": len(rows)}) + "\n")

@@ -52,11 +52,12 @@ def cascade_result(cascade_predictions, heldout_rows, watchlist):
 
 
 def test_cascade_holds_its_quality_floors(cascade_result):
-    # Measured on the 563 locked items: macro-F1 0.837, false alarms 1.8%, non-English 0.735 (CV 0.834, 2.8%).
-    assert cascade_result["macro_f1"] >= 0.80
-    assert cascade_result["false_alarm_rate"] <= 0.04
-    assert cascade_result["languages"]["non_en"]["macro_f1"] >= 0.68
-    assert all(cascade_result["labels"][label]["f1"] >= 0.75 for label in LABELS)
+    # Measured on the 808 locked items: macro-F1 0.866, false alarms 4.0% (English 0%, other languages 7.2%),
+    # non-English 0.815 (CV 0.846, 4.6%).
+    assert cascade_result["macro_f1"] >= 0.84
+    assert cascade_result["false_alarm_rate"] <= 0.055
+    assert cascade_result["languages"]["non_en"]["macro_f1"] >= 0.78
+    assert all(cascade_result["labels"][label]["f1"] >= 0.80 for label in LABELS)
 
 
 def test_rules_kind_holds_its_floors(heldout_rows, watchlist):
