@@ -200,8 +200,9 @@ def run_all(sizes: list[int], items: int, systems: list[str]) -> list[dict]:
 def format_row(row: dict) -> str:
     if "error" in row:
         return f"{row['system']:<18} {row['feeds']:>6}  error: {row['error']}"
+    failed = f"  failed fetches {row['failed']}, items {row['items']}" if "failed" in row else ""
     return (f"{row['system']:<18} {row['feeds']:>6}  cold {row['cold_s']:7.2f} s  warm {row['warm_s']:6.2f} s"
-            f"  peak {row['peak_mb']:6.0f} MB")
+            f"  peak {row['peak_mb']:6.0f} MB{failed}")
 
 
 def print_table(rows: list[dict]) -> None:
