@@ -42,8 +42,18 @@ def _inputs(rows):
 
 
 @pytest.fixture(scope="session")
-def cascade_predictions(cascade, heldout_rows):
-    return cascade.classify_many(_inputs(heldout_rows))
+def cascade_predictions(watchlist, heldout_rows):
+    # The encoder's vectors for these texts as recorded with the shipped head (tests/test_classifier_golden.py
+    # checks the recording against the real encoder, a `slow` test); every other step runs for real. This
+    # keeps 800 encoder passes (a CPU-minute and a half) out of the default suite.
+    from dataclasses import replace
+
+    from tests import classifier_golden as golden
+
+    header, _ = golden.read_golden()
+    assert header["head"] == golden.head_fingerprint(), "record the golden again: python -m tests.classifier_golden"
+    cascade = build_classifier(ClassifierSettings(kind="cascade"), Deps(watchlist=watchlist))
+    return replace(cascade, encoder=golden.ReplayEncoder()).classify_many(_inputs(heldout_rows))
 
 
 @pytest.fixture(scope="session")
