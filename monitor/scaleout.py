@@ -152,7 +152,6 @@ class Enqueuer:
 def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None, send_daily: Any = None) -> Any:
     """Schedule each source's poll, the sweeps and the weekly digest as messages to the workers."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -164,14 +163,8 @@ def build_broker_scheduler(rt: Any, enqueue: Enqueuer, send_digest: Any = None, 
                               next_run_time=first_run, max_instances=1, coalesce=True)
     scheduler.add_job(enqueue.sweep, IntervalTrigger(seconds=rt.settings.sweep_s), id="sweep",
                       next_run_time=rt.clock.now(), max_instances=1, coalesce=True)
-    if send_digest is not None:
-        digest = rt.settings.digest
-        trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
-        scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
-    if send_daily is not None:
-        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
-        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
-    from monitor.scheduler import add_retention_job
+    from monitor.scheduler import add_digest_jobs, add_retention_job
 
-    add_retention_job(scheduler, rt)  # a few DELETEs: the scheduler does it itself
+    add_digest_jobs(scheduler, rt, send_digest, send_daily)
+    add_retention_job(scheduler, rt)  # a few DELETEs: the scheduler does it itself  # a few DELETEs: the scheduler does it itself
     return scheduler

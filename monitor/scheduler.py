@@ -125,6 +125,19 @@ async def prune_job(rt: Runtime) -> None:
     await asyncio.to_thread(prune_store, rt.store, rt.clock.now(), rt.settings.retention_days)
 
 
+def add_digest_jobs(scheduler: Any, rt: Runtime, send_digest: Any, send_daily: Any) -> None:
+    """The weekly digest (its weekday and hour) and the daily one (the same hour), where each is given."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    if send_digest is not None:
+        digest = rt.settings.digest
+        trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
+        scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
+    if send_daily is not None:
+        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
+        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
+
+
 def add_retention_job(scheduler: Any, rt: Runtime) -> None:
     """Prune daily when a retention period is set."""
     from apscheduler.triggers.interval import IntervalTrigger
@@ -142,7 +155,6 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
     With `emit`, a reporting job says every minute what happened since it last spoke (when anything did).
     """
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
-    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -158,12 +170,6 @@ def build_scheduler(rt: Runtime, send_digest: Callable[[], Any] | None = None,
     if emit is not None and rt.activity is not None:
         scheduler.add_job(report_activity, IntervalTrigger(seconds=report_every_s), args=[rt, scheduler, emit],
                           id="report", max_instances=1, coalesce=True)
-    if send_digest is not None:
-        digest = rt.settings.digest
-        trigger = CronTrigger(day_of_week=digest.weekday, hour=digest.hour, timezone="UTC")
-        scheduler.add_job(send_digest, trigger, id="digest", max_instances=1, coalesce=True)
-    if send_daily is not None:
-        daily = CronTrigger(hour=rt.settings.digest.hour, timezone="UTC")
-        scheduler.add_job(send_daily, daily, id="daily-digest", max_instances=1, coalesce=True)
+    add_digest_jobs(scheduler, rt, send_digest, send_daily)
     add_retention_job(scheduler, rt)
     return scheduler

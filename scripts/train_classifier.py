@@ -179,9 +179,8 @@ def fit_final(cv: dict[str, Any]) -> LearnedHead:
     dense_platt = training.fit_platt(cv["dense"][:n], y[:n])
     first = training.calibrated(cv["sparse"][:n], sparse_platt)[:, -1]
     first_threshold = training.recall_threshold(first, y[:n, -1])
-    langs = [str(r.get("lang") or "en") for r in cv["rows"][:n]]
     thresholds = training.tune_operating_point(training.calibrated(cv["dense"][:n], dense_platt), y[:n], first,
-                                               first_threshold, langs)
+                                               first_threshold, cv["langs"])
     return LearnedHead(
         idf=sparse_stage.idf, sparse_w=sparse_stage.weights, sparse_b=sparse_stage.bias, sparse_platt=sparse_platt,
         dense_mean=dense_stage.mean, dense_scale=dense_stage.scale, dense_w=dense_stage.weights,
