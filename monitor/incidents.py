@@ -101,8 +101,8 @@ def same_event_score(a: Incident, b: Incident, gap: timedelta = timedelta(0), wi
         probability = same_event_probability(a, b, gap)
         if probability >= SAME_EVENT_PROBABILITY:
             return probability
-    if gap > window or not (_shares_subject(a, b) and set(a.labels) & set(b.labels)):
-        return 0.0
+    if gap > window or _countries_conflict(a, b) or not (_shares_subject(a, b) and set(a.labels) & set(b.labels)):
+        return 0.0  # two countries' events stay two, however alike their headlines (Kenya's and Nigeria's)
     if set(a.urls) & set(b.urls):
         return 1.0
     words = title_similarity(a.title, b.title)

@@ -214,3 +214,13 @@ def test_reports_of_different_countries_never_join_on_meaning_alone():
     later = replace(report("Internet cut in Togo", host="b.example", countries=("TG",), companies=()),
                     vector=_vector(1.0, 0.05), lang="en")
     assert match_incident(later, [first], NOW) is None
+
+
+def test_same_headline_shape_in_two_countries_stays_two_events():
+    # bench_alerts' trials: "Internet shutdown in Nigeria" then "... in Kenya", one operator group named in both.
+    first = stored(report("Internet shutdown reported in Nigeria", companies=("MTN Group",), countries=("NG",)))
+    kenya = report("Internet shutdown reported in Kenya", host="b.example", companies=("MTN Group",), countries=("KE",))
+    assert match_incident(kenya, [first], NOW) is None
+    with_vectors = replace(kenya, vector=_vector(1.0, 0.05), lang="en")
+    assert match_incident(with_vectors, [replace(first, vector=_vector(1.0), lang="en")], NOW) is None
+
