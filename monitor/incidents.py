@@ -36,9 +36,9 @@ PAIR_FEATURES = (
     "meaning", "meaning_across_languages", "across_languages", "shared_country", "country_conflict",
     "shared_company", "shared_label", "log_days", "within_3_days", "title_overlap",
 )
-PAIR_WEIGHTS = (32.3373, 1.2941, 0.9251, -0.0498, -1.6603, 0.7083, 2.8505, -0.9130, 1.6689, -3.0490)
-PAIR_BIAS = -29.6707
-SAME_EVENT_PROBABILITY = 0.7119  # joins at most 2% of the look-alike pairs it was fitted on
+PAIR_WEIGHTS = (51.1861, 2.0499, 1.3252, -0.6571, -2.9469, 0.2447, 3.7214, -1.1327, 0.5976, -2.5519)
+PAIR_BIAS = -45.7644
+SAME_EVENT_PROBABILITY = 0.8216  # joins at most 2% of the look-alike pairs it was fitted on
 LONG_WINDOW = timedelta(days=30)  # how far back a report may still find its event (a follow-up weeks later)
 
 _STOPWORDS = frozenset((

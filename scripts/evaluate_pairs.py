@@ -1,11 +1,12 @@
 """Measure incident matching on real report pairs: one event told twice, and look-alike events.
 
-    .venv/bin/python scripts/evaluate_pairs.py [classifiers/data/event_pairs.jsonl] [--json]
+    .venv/bin/python scripts/evaluate_pairs.py [FILE.jsonl ...] [--json]   # default: classifiers/data/event_pairs.jsonl
     .venv/bin/python scripts/evaluate_pairs.py --fit   # refit monitor.incidents' pair model, print it
 
 `--fit` (needs scikit-learn, the `tools` extra) fits the logistic pair model on the pairs whose
-two reports are incidents with something in common (`monitor.incidents.related`), reports it by 2-fold cross-validation (each
-half scored by a model fitted on the other) and prints the constants to paste into monitor/incidents.py.
+two reports are incidents with something in common (`monitor.incidents.related`), reports it by grouped
+5-fold cross-validation (each fold scored by a model and threshold fitted on the others; pairs sharing a
+report page stay in one fold) and prints the constants to paste into monitor/incidents.py.
 
 Each pair goes through the real path: both reports are classified by the shipped classifier,
 made into candidate incidents dated by their publication, and the later one is matched against
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classifiers import build_classifier
+from classifiers.encoder import CachedEncoder
 from monitor import incidents
 from monitor.config import ClassifierSettings
 from monitor.incidents import incident_from_report, match_incident
@@ -65,28 +67,49 @@ def joined(pair: dict, classifier: Any) -> tuple[bool, str]:
     return match_incident(second, [first], second.first_seen) is not None, "no match"
 
 
-def fit(pairs: list[dict], classifier: Any) -> None:
-    """Fit the pair model; print its 2-fold figures over all pairs and the constants to ship."""
+def pair_groups(pairs: list[dict]) -> list[int]:
+    """Connected groups of pairs that share a report page: they go to one CV fold together."""
+    parent = list(range(len(pairs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_seen: dict[str, int] = {}
+    for i, pair in enumerate(pairs):
+        for url in (pair["a"]["url"], pair["b"]["url"]):
+            j = first_seen.setdefault(url, i)
+            parent[root(i)] = root(j)
+    return [root(i) for i in range(len(pairs))]
+
+
+def fit(pairs: list[dict], classifier: Any, folds: int = 5) -> None:
+    """Fit the pair model; print its grouped 5-fold CV figures over all pairs and the constants to ship.
+
+    Each fold is scored by a model and a threshold fitted on the other folds only (pairs that share a
+    report page stay in one fold); the threshold joins at most 2% of the look-alike pairs it was fitted on."""
     import hashlib
 
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
-    rows, half, same = [], [], []
+    rows, same = [], []
     for pair in pairs:
         a, b = sorted((pair["a"], pair["b"]), key=published)
         first, second = as_incident(a, pair["pair_id"] + "a", classifier), as_incident(b, pair["pair_id"] + "b", classifier)
         usable = first is not None and second is not None and incidents.related(first, second)
         gap = (second.first_seen - first.first_seen) if usable else None
         rows.append(incidents.pair_features(first, second, gap) if usable else None)
-        half.append(int(hashlib.sha256(pair["pair_id"].encode()).hexdigest(), 16) % 2)
         same.append(pair["kind"] == "same")
-    half_a, same_a = np.array(half), np.array(same)
+    groups = pair_groups(pairs)
+    fold = np.array([int(hashlib.sha256(str(g).encode()).hexdigest(), 16) % folds for g in groups])
+    same_a = np.array(same)
     usable_a = np.array([r is not None for r in rows])
     x = np.array([r if r is not None else [0.0] * len(incidents.PAIR_FEATURES) for r in rows])
-
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     def model(mask):
         pipeline = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced"))
@@ -99,13 +122,18 @@ def fit(pairs: list[dict], classifier: Any) -> None:
         return float(negatives[allowed] + 1e-6) if len(negatives) > allowed else 0.5
 
     joined = np.zeros(len(rows), dtype=bool)
-    for k in (0, 1):
-        m = model(half_a != k)
-        t = threshold(m.predict_proba(x)[:, 1], half_a != k)
-        joined |= (half_a == k) & usable_a & (m.predict_proba(x)[:, 1] >= t)
-    print(f"2-fold: same event joined {joined[same_a].mean():.1%} ({joined[same_a].sum()}/{same_a.sum()}), "
-          f"different events joined {joined[~same_a].mean():.1%} ({joined[~same_a].sum()}/{(~same_a).sum()}); "
-          f"pairs whose two reports are incidents sharing a subject: {usable_a.sum()}")
+    for k in range(folds):
+        m = model(fold != k)
+        t = threshold(m.predict_proba(x)[:, 1], fold != k)
+        joined |= (fold == k) & usable_a & (m.predict_proba(x)[:, 1] >= t)
+    cross = np.array([bool(p["cross_language"]) for p in pairs])
+    print(f"grouped {folds}-fold CV over {len(pairs)} pairs ({usable_a.sum()} whose two reports are incidents "
+          "sharing a subject):")
+    for name, mask in (("all", np.ones(len(pairs), bool)), ("one language", ~cross), ("across languages", cross)):
+        s, d = mask & same_a, mask & ~same_a
+        print(f"  {name:17} same event joined {joined[s].mean():.1%} ({joined[s].sum()}/{s.sum()}; "
+              f"{joined[s & usable_a].mean():.1%} of those both taken for incidents), "
+              f"different events joined {joined[d].mean():.1%} ({joined[d].sum()}/{d.sum()})")
     full = model(np.ones(len(rows), dtype=bool))
     t = threshold(full.predict_proba(x)[:, 1], np.ones(len(rows), dtype=bool))
     scaler, linear = full.named_steps["standardscaler"], full.named_steps["logisticregression"]
@@ -118,12 +146,15 @@ def fit(pairs: list[dict], classifier: Any) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(PAIRS))
+    parser.add_argument("files", nargs="*", default=[str(PAIRS)], help="pair files (JSONL)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--fit", action="store_true", help="refit the pair model and print its constants")
     args = parser.parse_args()
-    pairs = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    pairs = [json.loads(line) for file in args.files
+             for line in Path(file).read_text(encoding="utf-8").splitlines() if line.strip()]
     classifier = build_classifier(ClassifierSettings(kind="cascade"), Deps(watchlist=load_watchlist()))
+    # the reports' vectors are kept in var/ by text: reruns (after a new head) encode nothing twice
+    classifier.encoder = CachedEncoder(classifier.encoder, ROOT / "var" / "e5-pairs-cache.npz")
     if args.fit:
         fit(pairs, classifier)
         return

@@ -201,11 +201,12 @@ def test_a_report_in_another_language_with_the_same_meaning_joins_its_event():
 
 
 def test_a_same_country_look_alike_weeks_later_stays_a_new_event():
+    # cosine 0.88: as close as real look-alike pairs come (their median is 0.86, same-event pairs' 0.91)
     first = stored(report("Ethiopia cuts internet in Amhara", countries=("ET",), companies=()),
-                   vector=_vector(1.0, 0.3), lang="en")
+                   vector=_vector(1.0, 0.0), lang="en")
     weeks_later = NOW + timedelta(days=25)
     later = replace(report("Ethiopia cuts internet in Tigray", host="b.example", countries=("ET",), companies=()),
-                    vector=_vector(1.0, 0.36), lang="en", first_seen=weeks_later, last_seen=weeks_later)
+                    vector=_vector(1.0, 0.55), lang="en", first_seen=weeks_later, last_seen=weeks_later)
     assert match_incident(later, [first], weeks_later) is None
 
 
