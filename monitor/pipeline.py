@@ -285,6 +285,8 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
             if cls.labels:
                 incident = _fold_into_incident(by_id[item_id], cls, rt)
                 touched[incident.id] = incident
+            elif followed := _join_follow_up(by_id[item_id], cls, rt):
+                touched[followed.id] = followed
         queued = [decision for incident in touched.values() for decision in _queue_alerts(incident, rt)]
         rt.store.mark_processed(claimed, rt.clock.now())
         failpoints.reached("before-fold-commit")
@@ -301,9 +303,25 @@ def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Inciden
     since = now - incidents.lookback(window)
     recent = rt.store.recent_incidents(since, status=None)  # dismissed ones too: their reports stay quiet
     match = incidents.match_incident(candidate, recent, now, window=window)
-    merged = incidents.merge_report(match, candidate, now) if match else candidate
-    severity, reasons = alerts.score_severity(merged)
-    saved = rt.store.save_incident(dataclasses.replace(merged, severity=severity, severity_reasons=reasons))
+    return _save_with_report(incidents.merge_report(match, candidate, now) if match else candidate, item, rt)
+
+
+def _join_follow_up(item: Item, cls: Classification, rt: Runtime) -> Incident | None:
+    """Join a report that is no incident on its own to the open incident it follows up, if there is one."""
+    now = rt.clock.now()
+    candidate = incidents.follow_up_from_report(item, cls, _host(item), now)
+    if candidate is None:
+        return None
+    since = now - incidents.lookback(timedelta(days=rt.settings.incident_window_days))
+    match = incidents.match_follow_up(candidate, rt.store.recent_incidents(since, status=None), now)
+    if match is None:
+        return None
+    return _save_with_report(incidents.merge_follow_up(match, candidate, now), item, rt)
+
+
+def _save_with_report(incident: Incident, item: Item, rt: Runtime) -> Incident:
+    severity, reasons = alerts.score_severity(incident)
+    saved = rt.store.save_incident(dataclasses.replace(incident, severity=severity, severity_reasons=reasons))
     rt.store.link_item(item.id, saved.id)
     return saved
 

@@ -31,7 +31,7 @@ from classifiers import build_classifier
 from classifiers.encoder import CachedEncoder
 from monitor import incidents
 from monitor.config import ClassifierSettings
-from monitor.incidents import incident_from_report, match_incident
+from monitor.incidents import incident_from_report, match_follow_up, match_incident
 from monitor.registry import Deps
 from monitor.types import ClassifyInput, Incident, Item
 from monitor.watchlist import load_watchlist
@@ -45,25 +45,35 @@ def published(report: dict) -> datetime:
     return datetime(parts[0], parts[1] or 1, parts[2] or 1, 12, tzinfo=UTC)
 
 
-def as_incident(report: dict, key: str, classifier: Any) -> Incident | None:
+def as_candidates(report: dict, key: str, classifier: Any) -> tuple[Incident | None, Incident | None]:
+    """The report as a candidate incident (None when the classifier does not take it for one) and as a
+    candidate follow-up (`incidents.follow_up_from_report`: None unless it is read in full but unlabelled)."""
     cls = classifier.classify_many([ClassifyInput(id=key, title=report["title"], summary=report["summary"],
                                                   lang=report.get("lang"))])[0]
-    if not cls.labels:
-        return None
     when = published(report)
     item = Item(id=0, source=report.get("source") or "", guid=key, url=report["url"], canonical_url=report["url"],
                 title=report["title"], summary=report["summary"], published=when, fetched_at=when,
                 content_hash=key, lang=cls.lang)
-    return incident_from_report(item, cls, report.get("source") or report["url"], when)
+    host = report.get("source") or report["url"]
+    incident = incident_from_report(item, cls, host, when) if cls.labels else None
+    return incident, incidents.follow_up_from_report(item, cls, host, when)
+
+
+def as_incident(report: dict, key: str, classifier: Any) -> Incident | None:
+    return as_candidates(report, key, classifier)[0]
 
 
 def joined(pair: dict, classifier: Any) -> tuple[bool, str]:
-    """Whether the later report joins the earlier one's incident, and why not when it does not."""
+    """Whether the later report joins the earlier one's incident, as the pipeline folds it (a later report
+    that is no incident on its own may still join as a follow-up), and why not when it does not."""
     a, b = sorted((pair["a"], pair["b"]), key=published)
-    first, second = as_incident(a, pair["pair_id"] + "a", classifier), as_incident(b, pair["pair_id"] + "b", classifier)
-    if first is None or second is None:
+    first = as_incident(a, pair["pair_id"] + "a", classifier)
+    second, follow_up = as_candidates(b, pair["pair_id"] + "b", classifier)
+    if first is None or (second is None and follow_up is None):
         return False, "not an incident"
     first = Incident(**{**first.__dict__, "id": 1})
+    if second is None and follow_up is not None:
+        return match_follow_up(follow_up, [first], follow_up.first_seen) is not None, "follow-up, no match"
     return match_incident(second, [first], second.first_seen) is not None, "no match"
 
 
@@ -163,10 +173,11 @@ def main() -> None:
     for pair in pairs:
         ok, why = joined(pair, classifier)
         key = f"{pair['kind']}{'_cross' if pair['cross_language'] else ''}"
-        bucket = counts.setdefault(key, {"pairs": 0, "joined": 0, "not_incident": 0})
+        bucket = counts.setdefault(key, {"pairs": 0, "joined": 0, "not_incident": 0, "follow_ups": 0})
         bucket["pairs"] += 1
         bucket["joined"] += ok
         bucket["not_incident"] += why == "not an incident"
+        bucket["follow_ups"] += ok and why.startswith("follow-up")
         if ok != (pair["kind"] == "same"):
             misses.append({"pair": pair["pair_id"], "kind": pair["kind"], "why": why, "event": pair.get("event")})
     same = [counts.get(k, {}) for k in ("same", "same_cross")]
@@ -181,7 +192,8 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     for key, c in sorted(counts.items()):
-        print(f"{key:16} {c['joined']:4}/{c['pairs']:<4} joined ({c['not_incident']} not taken for incidents)")
+        print(f"{key:16} {c['joined']:4}/{c['pairs']:<4} joined ({c['follow_ups']} as follow-ups; "
+              f"{c['not_incident']} not taken for incidents)")
     print(f"same event joined: {result['same_joined']:.1%}; different events joined: {result['different_joined']:.1%}")
 
 

@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.incidents import incident_from_report, match_incident, merge_report, title_similarity
+from monitor.incidents import (
+    follow_up_from_report,
+    incident_from_report,
+    match_follow_up,
+    match_incident,
+    merge_follow_up,
+    merge_report,
+    title_similarity,
+)
 from monitor.types import Classification, Evidence, Incident, Item
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -225,3 +233,39 @@ def test_same_headline_shape_in_two_countries_stays_two_events():
     with_vectors = replace(kenya, vector=_vector(1.0, 0.05), lang="en")
     assert match_incident(with_vectors, [replace(first, vector=_vector(1.0), lang="en")], NOW) is None
 
+
+
+def _follow_up(title, vector, countries=("ET",), scores=None, labels=()):
+    c = replace(cls(labels=labels, countries=countries, companies=()), vector=vector, lang="en",
+                scores=scores or {"shutdown": 0.4, "censorship": 0.2})
+    return follow_up_from_report(item(title, f"https://b.example/{zlib.crc32(title.encode())}"), c, "b.example", NOW)
+
+
+def test_a_follow_up_needs_a_vector_and_no_labels_of_its_own():
+    assert _follow_up("Internet restored in Amhara", vector=()) is None
+    assert _follow_up("Internet restored in Amhara", vector=_vector(1.0), labels=("shutdown",)) is None
+    candidate = _follow_up("Internet restored in Amhara", vector=_vector(1.0))
+    assert candidate is not None and candidate.labels == ("shutdown",)  # its likeliest label, for matching only
+
+
+def test_a_follow_up_joins_its_event_without_changing_what_it_says():
+    first = stored(report("Ethiopia cuts internet in Amhara", countries=("ET",), companies=("Ethio Telecom",)),
+                   vector=_vector(1.0, 0.1), lang="en")
+    later = _follow_up("Amhara still offline as talks stall", vector=_vector(1.0, 0.12), countries=("ET", "US"))
+    match = match_follow_up(later, [first], NOW + timedelta(days=2))
+    assert match == first
+    merged = merge_follow_up(first, later, NOW + timedelta(days=2))
+    assert merged.labels == first.labels and merged.title == first.title and merged.countries == ("ET",)
+    assert merged.companies == first.companies and merged.item_count == first.item_count + 1
+    assert merged.sources == ("a.example", "b.example") and len(merged.urls) == 2
+
+
+def test_a_follow_up_never_joins_another_country_or_a_mere_look_alike():
+    first = stored(report("Ethiopia cuts internet in Amhara", countries=("ET",), companies=()),
+                   vector=_vector(1.0, 0.1), lang="en")
+    elsewhere = _follow_up("Internet restored in Sudan", vector=_vector(1.0, 0.12), countries=("SD",))
+    assert match_follow_up(elsewhere, [first], NOW) is None
+    unlikely = _follow_up("Ethiopia expands 4G coverage", vector=_vector(1.0, 0.12), scores={"shutdown": 0.1})
+    assert unlikely is None
+    look_alike = _follow_up("Ethiopia restores internet in Tigray", vector=_vector(1.0, 0.75))  # cosine 0.80
+    assert match_follow_up(look_alike, [replace(first, vector=_vector(1.0))], NOW) is None

@@ -149,3 +149,46 @@ def test_slack_channels_use_the_webhook_when_there_is_no_bot_token():
     webhook_only = in_slack_mode(subs, SlackSettings(webhook_url="https://hooks.example/services/T/B/X"))
     assert [s.channel.kind for s in webhook_only] == ["slack_webhook", "email"]
     assert in_slack_mode(subs, SlackSettings(bot_token="xoxb-1", webhook_url="https://hooks.example/x")) == subs
+
+
+# A real pair of reports of one event (classifiers/data/event_pairs.jsonl, p-0318): the second, a curfew
+# report that mentions the blackout in passing, is not an incident to the classifier on its own.
+SIERRA_LEONE = [
+    {"title": "Sierra Leone government shuts down internet amidst protest",
+     "summary": "The government of Sierra Leone shut down the internet on 10 August 2022 amid protests in the east "
+                "end of Freetown and several northern towns, where police and protesters clashed. At least three "
+                "people had died by press time and many were injured. Sierraloaded reporters in Freetown confirmed "
+                "by phone that they could not access the internet, which was expected to limit news coverage.",
+     "url": "https://sierraloaded.sl/news/sierra-leone-government-shuts-down-internet-amidst-protest/",
+     "hours_ago": 3},
+    {"title": "Government of Sierra Leone imposes a nationwide curfew amid violent protests",
+     "summary": "Vice President Mohamed Juldeh Jalloh declared a nationwide curfew on 10 August 2022 as protests over "
+                "rising costs of fuel and basic goods spread in Freetown and northern towns, with unconfirmed "
+                "reports of deaths. The internet was shut down across the country for over two hours; NetBlocks "
+                "confirmed a near-total shutdown with connectivity at 5% of normal. The UN, EU and US Embassy "
+                "urged calm.",
+     "url": "https://www.switsalone.com/41982_government-of-sierra-leone-imposes-a-nationwide-curfew/",
+     "hours_ago": 1},
+]
+
+
+def test_a_follow_up_that_is_no_incident_alone_joins_its_event(tmp_path, classifier_factory):
+    with FeedServer() as server:
+        sources = [SourceConfig("news", "rss", server.route("/news.xml", rss(SIERRA_LEONE, NOW)))]
+
+        async def scenario():
+            rt = runtime(tmp_path, sources)
+            rt.classifier_factory = classifier_factory
+            try:
+                await poll_sources(rt.sources, rt)
+                report = process_new_items(rt)
+                return report, rt.store.list_incidents()
+            finally:
+                await rt.aclose()
+
+        report, incidents = asyncio.run(scenario())
+    assert report.classified == 2
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident.labels == ("shutdown",) and incident.countries == ("SL",)
+    assert incident.item_count == 2 and set(incident.sources) == {"sierraloaded.sl", "switsalone.com"}
