@@ -4,10 +4,11 @@ Two stages, both learned, neither hand-written:
 - stage 1, `sparse`: logistic regression per head over hashed TF-IDF n-grams (`features.py`);
   cheap, and its `incident` head settles clear non-incidents (its threshold keeps incident recall
   at 0.99 or more in cross-validation) so they skip the encoder;
-- stage 2, `dense`: logistic regression per head over the multilingual-e5 vector, stage 1's
-  logits, a vote of the item's nearest training items in e5 space (a Swahili report lands near the
-  English reports of the same kind of event) and the lexicon's cue counts, then Platt scaling, so a
-  score is a probability.
+- stage 2, `dense`: a small neural network (one hidden layer of rectified units, one logistic output
+  per head) over the multilingual-e5 vector, stage 1's logits, a vote of the item's nearest training
+  items in e5 space (a Swahili report lands near the English reports of the same kind of event) and the
+  lexicon's cue counts, then Platt scaling, so a score is a probability. (A head without the hidden
+  layer is one logistic regression per head, as the heads before it were.)
 Heads are the four labels and `incident` (any label). Shipped as `classifiers/data/head.npz`
 (arrays, no pickle) and `head.json` (thresholds and meta, including the lexicon fingerprint that
 the features were built with: a changed lexicon refuses to load rather than silently drift).
@@ -31,6 +32,7 @@ FIRST_STAGE = "first_stage"
 OTHER_LANGUAGES = "other"
 _ARRAYS = ("idf_index", "idf_value", "sparse_w", "sparse_b", "sparse_platt",
            "dense_mean", "dense_scale", "dense_w", "dense_b", "dense_platt", "bank_vectors", "bank_labels")
+_HIDDEN = ("dense_hidden_w", "dense_hidden_b")  # stage 2's hidden layer, absent from linear heads
 NEIGHBOURS = 10  # nearest training items that vote (CV: 5 0.814, 10 0.821, 15 0.801, 25 0.801 macro-F1)
 
 
@@ -49,6 +51,8 @@ class LearnedHead:
     dense_platt: Any  # (5, 2)
     bank_vectors: Any = None  # (m, 384) float16: the training items' e5 vectors, for the neighbour vote
     bank_labels: Any = None  # (m, 5) int8: their labels (the four, and incident)
+    dense_hidden_w: Any = None  # (H, F): stage 2's hidden layer (then dense_w is (5, H)); None: linear
+    dense_hidden_b: Any = None  # (H,)
     thresholds: Mapping[str, float] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
 
@@ -69,8 +73,12 @@ class LearnedHead:
 
     def dense_probabilities(self, features: Any) -> Any:
         """Stage 2: calibrated probabilities, (n, 5), from stacked features (n, F)."""
-        z = ((features - self.dense_mean) / self.dense_scale) @ self.dense_w.T + self.dense_b
-        return _platt(z, self.dense_platt)
+        import numpy as np
+
+        z = (features - self.dense_mean) / self.dense_scale
+        if self.dense_hidden_w is not None:
+            z = np.maximum(z @ self.dense_hidden_w.T + self.dense_hidden_b, 0.0)
+        return _platt(z @ self.dense_w.T + self.dense_b, self.dense_platt)
 
 
 def neighbour_votes(vectors: Any, bank_vectors: Any, bank_labels: Any, k: int = NEIGHBOURS) -> Any:
@@ -112,6 +120,8 @@ def save_head(head: LearnedHead, path: Path = HEAD_PATH) -> None:
         "dense_platt": head.dense_platt, "bank_vectors": np.asarray(head.bank_vectors, dtype=np.float16),
         "bank_labels": np.asarray(head.bank_labels, dtype=np.int8),
     }
+    if head.dense_hidden_w is not None:
+        arrays |= {"dense_hidden_w": head.dense_hidden_w, "dense_hidden_b": head.dense_hidden_b}
     np.savez_compressed(path, **arrays)
     info = {"heads": list(HEADS), "thresholds": dict(head.thresholds), "meta": dict(head.meta)}
     path.with_suffix(".json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -127,6 +137,7 @@ def load_head(path: Path = HEAD_PATH, lexicon: str | None = None) -> LearnedHead
         info = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(path, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in _ARRAYS}
+            hidden = {name: stored[name] for name in _HIDDEN if name in stored.files}
     except (OSError, ValueError, KeyError) as exc:
         raise ClassifierError(f"cannot read the classifier head {path}: {exc}") from exc
     trained_on = info.get("meta", {}).get("lexicon_fingerprint")
@@ -144,6 +155,7 @@ def load_head(path: Path = HEAD_PATH, lexicon: str | None = None) -> LearnedHead
         dense_mean=arrays["dense_mean"], dense_scale=arrays["dense_scale"], dense_w=arrays["dense_w"],
         dense_b=arrays["dense_b"], dense_platt=arrays["dense_platt"],
         bank_vectors=arrays["bank_vectors"].astype(np.float32), bank_labels=arrays["bank_labels"],
+        dense_hidden_w=hidden.get("dense_hidden_w"), dense_hidden_b=hidden.get("dense_hidden_b"),
         thresholds={k: float(v) for k, v in info["thresholds"].items()}, meta=info.get("meta", {}),
     )
 

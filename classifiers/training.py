@@ -29,7 +29,8 @@ FALSE_ALARM_TARGET = 0.03  # the incident gate's threshold keeps CV false alarms
 # get a gate set on their own items for 5% (CV on 1,583 items: non-English macro-F1 0.746 -> 0.779).
 FALSE_ALARM_TARGETS: dict[str, float] = {"en": 0.03, "other": 0.05}  # keys: learned.language_group
 SPARSE_C = 10.0
-DENSE_C = 0.05
+DENSE_HIDDEN = 64  # stage 2's hidden units (CV: 64 and 128 alike)
+DENSE_ALPHA = 1.0  # its L2 penalty
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -336,29 +337,40 @@ def neighbours_out_of_fold(vectors: Any, y: Any, folds: Sequence[int]) -> Any:
 class DenseStage:
     mean: Any
     scale: Any
-    weights: Any  # (5, F)
+    weights: Any  # (5, H) output layer (or (5, F) without a hidden layer)
     bias: Any  # (5,)
+    hidden_w: Any = None  # (H, F)
+    hidden_b: Any = None  # (H,)
 
     def logits(self, features: Any) -> Any:
-        return ((features - self.mean) / self.scale) @ self.weights.T + self.bias
+        import numpy as np
+
+        z = (features - self.mean) / self.scale
+        if self.hidden_w is not None:
+            z = np.maximum(z @ self.hidden_w.T + self.hidden_b, 0.0)
+        return z @ self.weights.T + self.bias
 
 
-def fit_dense(features: Any, y: Any, c: float = DENSE_C) -> DenseStage:
-    """Stage 2: standardised features, one balanced logistic regression per head."""
+def fit_dense(features: Any, y: Any, hidden: int = DENSE_HIDDEN, alpha: float = DENSE_ALPHA) -> DenseStage:
+    """Stage 2: standardised features, one hidden layer of rectified units, a logistic output per head
+    (scikit-learn's MLPClassifier, multi-label; fixed seed). In CV it beat one logistic regression per head
+    by 0.04 macro-F1 at the same false alarms (docs/classifier.md)."""
+    import warnings
+
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
 
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    z = (features - mean) / scale
-    weights, bias = [], []
-    for j in range(y.shape[1]):
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-        model.fit(z, y[:, j])
-        weights.append(model.coef_[0])
-        bias.append(float(model.intercept_[0]))
-    return DenseStage(mean=mean, scale=scale, weights=np.stack(weights), bias=np.array(bias))
+    model = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit((features - mean) / scale, y)
+    return DenseStage(mean=mean, scale=scale, weights=model.coefs_[1].T.astype(np.float64),
+                      bias=model.intercepts_[1].astype(np.float64), hidden_w=model.coefs_[0].T.astype(np.float64),
+                      hidden_b=model.intercepts_[0].astype(np.float64))
 
 
 def fit_platt(logits: Any, y: Any) -> Any:

@@ -185,6 +185,7 @@ def fit_final(cv: dict[str, Any]) -> LearnedHead:
         idf=sparse_stage.idf, sparse_w=sparse_stage.weights, sparse_b=sparse_stage.bias, sparse_platt=sparse_platt,
         dense_mean=dense_stage.mean, dense_scale=dense_stage.scale, dense_w=dense_stage.weights,
         dense_b=dense_stage.bias, dense_platt=dense_platt, bank_vectors=cv["vectors"], bank_labels=y,
+        dense_hidden_w=dense_stage.hidden_w, dense_hidden_b=dense_stage.hidden_b,
         thresholds=thresholds,
     )
 

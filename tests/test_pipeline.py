@@ -151,30 +151,35 @@ def test_slack_channels_use_the_webhook_when_there_is_no_bot_token():
     assert in_slack_mode(subs, SlackSettings(bot_token="xoxb-1", webhook_url="https://hooks.example/x")) == subs
 
 
-# A real pair of reports of one event (classifiers/data/event_pairs.jsonl, p-0318): the second, a curfew
-# report that mentions the blackout in passing, is not an incident to the classifier on its own.
-SIERRA_LEONE = [
-    {"title": "Sierra Leone government shuts down internet amidst protest",
-     "summary": "The government of Sierra Leone shut down the internet on 10 August 2022 amid protests in the east "
-                "end of Freetown and several northern towns, where police and protesters clashed. At least three "
-                "people had died by press time and many were injured. Sierraloaded reporters in Freetown confirmed "
-                "by phone that they could not access the internet, which was expected to limit news coverage.",
-     "url": "https://sierraloaded.sl/news/sierra-leone-government-shuts-down-internet-amidst-protest/",
-     "hours_ago": 3},
-    {"title": "Government of Sierra Leone imposes a nationwide curfew amid violent protests",
-     "summary": "Vice President Mohamed Juldeh Jalloh declared a nationwide curfew on 10 August 2022 as protests over "
-                "rising costs of fuel and basic goods spread in Freetown and northern towns, with unconfirmed "
-                "reports of deaths. The internet was shut down across the country for over two hours; NetBlocks "
-                "confirmed a near-total shutdown with connectivity at 5% of normal. The UN, EU and US Embassy "
-                "urged calm.",
-     "url": "https://www.switsalone.com/41982_government-of-sierra-leone-imposes-a-nationwide-curfew/",
-     "hours_ago": 1},
+# A real pair of reports of one event (classifiers/data/event_pairs.jsonl, p-0162), ten days and a language
+# apart: the second, on Nigerians still without Twitter, is not an incident to the shipped head on its own.
+NIGERIA_TWITTER = [
+    {"title": "Breaking: Twitter suspended in Nigeria for deleting Buhari’s tweet",
+     "summary": "The Nigerian government suspended Twitter after the platform deleted a tweet by President Buhari "
+                "that suggested using violence to crush secessionist agitators in the South East. Information "
+                "Minister Lai Mohammed announced that the federal government had indefinitely suspended the "
+                "operations of the microblogging and social networking service in Nigeria.",
+     "url": "https://thenicheng.com/breaking-twitter-suspended-in-nigeria-for-deleting-buharis-tweet/amp",
+     "hours_ago": 241},
+    {"title": "Nigeria : toujours privés de tweets",
+     "summary": "Depuis une dizaine de jours, Twitter est suspendu pour une durée indéterminée au Nigeria, après que "
+                "le réseau social a supprimé un tweet du président Muhammadu Buhari, ce que le chef de l'État "
+                "n'avait pas apprécié. De nombreux Nigérians, qui utilisent beaucoup la plateforme pour leurs "
+                "affaires, se retrouvent en difficulté sur le plan professionnel.",
+     "url": "https://information.tv5monde.com/afrique/nigeria-toujours-prives-de-tweets-13274", "hours_ago": 1},
 ]
 
 
 def test_a_follow_up_that_is_no_incident_alone_joins_its_event(tmp_path, classifier_factory):
+    from monitor.types import ClassifyInput
+
+    first, alone = classifier_factory().classify_many(
+        [ClassifyInput(id=str(k), title=report["title"], summary=report["summary"])
+         for k, report in enumerate(NIGERIA_TWITTER)])
+    assert first.labels, "the head no longer takes the first report for an incident: pick another pair"
+    assert not alone.labels and alone.vector, "the head now takes the second report for an incident: pick another pair"
     with FeedServer() as server:
-        sources = [SourceConfig("news", "rss", server.route("/news.xml", rss(SIERRA_LEONE, NOW)))]
+        sources = [SourceConfig("news", "rss", server.route("/news.xml", rss(NIGERIA_TWITTER, NOW)))]
 
         async def scenario():
             rt = runtime(tmp_path, sources)
@@ -190,5 +195,6 @@ def test_a_follow_up_that_is_no_incident_alone_joins_its_event(tmp_path, classif
     assert report.classified == 2
     assert len(incidents) == 1
     incident = incidents[0]
-    assert incident.labels == ("shutdown",) and incident.countries == ("SL",)
-    assert incident.item_count == 2 and set(incident.sources) == {"sierraloaded.sl", "switsalone.com"}
+    assert incident.labels == first.labels and incident.countries == ("NG",)  # what the first report said
+    assert incident.title == NIGERIA_TWITTER[0]["title"]  # the follow-up adds an outlet, not a headline
+    assert incident.item_count == 2 and set(incident.sources) == {"thenicheng.com", "information.tv5monde.com"}
