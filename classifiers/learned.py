@@ -73,12 +73,20 @@ class LearnedHead:
 
     def dense_probabilities(self, features: Any) -> Any:
         """Stage 2: calibrated probabilities, (n, 5), from stacked features (n, F)."""
-        import numpy as np
+        logits = dense_logits(features, self.dense_mean, self.dense_scale, self.dense_w, self.dense_b,
+                              self.dense_hidden_w, self.dense_hidden_b)
+        return _platt(logits, self.dense_platt)
 
-        z = (features - self.dense_mean) / self.dense_scale
-        if self.dense_hidden_w is not None:
-            z = np.maximum(z @ self.dense_hidden_w.T + self.dense_hidden_b, 0.0)
-        return _platt(z @ self.dense_w.T + self.dense_b, self.dense_platt)
+
+def dense_logits(features: Any, mean: Any, scale: Any, w: Any, b: Any, hidden_w: Any = None, hidden_b: Any = None) -> Any:
+    """Stage 2's logits (n, 5): standardised features, the hidden layer's rectified units when there is one,
+    then one output per head (the trainer's `DenseStage` and the shipped head run this same function)."""
+    import numpy as np
+
+    z = (features - mean) / scale
+    if hidden_w is not None:
+        z = np.maximum(z @ hidden_w.T + hidden_b, 0.0)
+    return z @ w.T + b
 
 
 def neighbour_votes(vectors: Any, bank_vectors: Any, bank_labels: Any, k: int = NEIGHBOURS) -> Any:
