@@ -72,17 +72,6 @@ class TreeMemory:
                       key=lambda p: -p[1])
 
 
-def _role(pid: int) -> str:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "?"
-    for marker, role in ((b"spawn_main", "classifier worker"), (b"forkserver", "parse worker or forkserver"),
-                         (b"resource_tracker", "resource tracker")):
-        if marker in cmdline:
-            return role
-    return "other"
-
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
             rss = pss = 0.0
@@ -96,6 +85,17 @@ def _role(pid: int) -> str:
                 pss += _proc_kb(f"/proc/{pid}/smaps_rollup", ("Pss:",)).get("Pss:", 0) / 1024
             self.peak_rss_mb, self.peak_pss_mb = max(self.peak_rss_mb, rss), max(self.peak_pss_mb, pss)
 
+
+def _role(pid: int) -> str:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    for marker, role in ((b"spawn_main", "classifier worker"), (b"forkserver", "parse worker or forkserver"),
+                         (b"resource_tracker", "resource tracker")):
+        if marker in cmdline:
+            return role
+    return "other"
 
 def tree(root: int) -> list[int]:
     """Return `root` and every live descendant of it (Linux /proc)."""
