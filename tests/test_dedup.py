@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.dedup import _WORD, canonical_url, content_hash, fingerprint, normalise_text, similarity, title_key
+from monitor.dedup import (
+    _WORD,
+    canonical_url,
+    content_hash,
+    fingerprint,
+    normalise_text,
+    similarity,
+    title_key,
+)
 
 
 @pytest.mark.parametrize(
