@@ -53,7 +53,7 @@ async def trials(farm: FeedFarm, slack: SlackServer, folder: Path, count: int, c
     if classifier:
         env["RIGHTS_MONITOR_CLASSIFIER"] = classifier
     rt = build_runtime(load_settings(env=env), sources=load_sources(load_settings(env=env)), stream=io.StringIO())
-    _ = rt.classifier
+    rt.load_classifier()  # in its worker process, as `run` does
     for source in rt.sources:  # a first poll stores what is there: the trials see only the new report
         await poll_source(source, rt)
     await poll_job(rt.sources[0], rt)

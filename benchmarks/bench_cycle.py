@@ -2,16 +2,22 @@
 
     .venv/bin/python -m benchmarks.bench_cycle [--feeds 100,1000] [--full] [--items 20] [--json PATH]
 
-`--full` adds N = 10,000. Every system runs in its own process against the same feed farm, so each
-peak memory (max RSS) is its own. Systems:
+`--full` adds N = 10,000. Every system runs in its own process against the same feed farm. Peak memory
+counts the system's process and every process it starts (parse workers, the classifier's worker), sampled
+from /proc: the sum of each process's own peak RSS (an upper bound of what they held at once; the JSON also
+has the highest sum of RSS and of PSS seen at one moment). Systems:
 
 - floor: aiohttp + feedparser, nothing stored (the same global and per-host limits as the monitor)
 - reader: lemon24/reader `update_feeds` (parse + SQLite); needs `pip install -e .[bench]`
-- rights-monitor: one `run_cycle` (fetch, parse, store, classify, incidents, alerts, outbox) on a new
-  SQLite store, default settings and classifier, runtime built, model loaded and parse workers started
-  before the clock starts (as in a running monitor)
-- monitor-feedparser: the same on the same feeds carrying `xml:lang`, which the RSS fast path declines:
-  what feeds with namespaced extras (most real ones) cost
+- monitor: one `run_cycle` (fetch, parse, store, classify, incidents, alerts, outbox) on a new SQLite store,
+  default settings and classifier (classifying in its worker process while later sources are fetched);
+  runtime built, model loaded and parse workers started before the clock starts (as in a running monitor)
+- monitor-inline: the same with `classifier.process: false`: classification in the monitor's own process,
+  after the fetching
+- monitor-feedparser: the same as monitor on the same feeds carrying `xml:lang`, which the RSS fast path
+  declines: what feeds with namespaced extras (most real ones) cost
+
+Every failed poll is printed with its error under its system's row.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,14 +33,95 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SYSTEMS = ("floor", "reader", "monitor", "monitor-feedparser")
+SYSTEMS = ("floor", "reader", "monitor", "monitor-inline", "monitor-feedparser")
 
 
-def peak_mb() -> float:
-    """Return this process's peak RSS plus its children's largest, in MB (Linux reports KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024
+class TreeMemory:
+    """Sample the memory of a process and all its descendants (parse and classifier workers) until stopped.
+
+    `peak_rss_mb`: the highest sum of their RSS at one moment (pages shared between them counted in each);
+    `peak_sum_mb`: the sum of each process's own peak (VmHWM): an upper bound of what they held at once;
+    `peak_pss_mb`: the highest sum of their PSS (shared pages split between the processes sharing them).
+    """
+
+    def __init__(self, pid: int, every_s: float = 0.25) -> None:
+        import threading
+
+        self.pid, self.every_s = pid, every_s
+        self.peak_rss_mb = self.peak_pss_mb = 0.0
+        self.hwm_mb: dict[int, float] = {}  # each process's last seen own peak
+        self.roles: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_sum_mb(self) -> float:
+        return sum(self.hwm_mb.values())
+
+    def peaks(self) -> list[tuple[str, float]]:
+        """Each process's own peak (MB) with its role, largest first."""
+        return sorted(((self.roles.get(pid, "?"), round(mb, 1)) for pid, mb in self.hwm_mb.items()),
+                      key=lambda p: -p[1])
+
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            rss = pss = 0.0
+            for pid in tree(self.pid):
+                status = _proc_kb(f"/proc/{pid}/status", ("VmRSS:", "VmHWM:"))
+                if "VmRSS:" not in status:
+                    continue  # gone meanwhile
+                rss += status["VmRSS:"] / 1024
+                self.hwm_mb[pid] = status.get("VmHWM:", 0) / 1024
+                self.roles.setdefault(pid, "main" if pid == self.pid else _role(pid))
+                pss += _proc_kb(f"/proc/{pid}/smaps_rollup", ("Pss:",)).get("Pss:", 0) / 1024
+            self.peak_rss_mb, self.peak_pss_mb = max(self.peak_rss_mb, rss), max(self.peak_pss_mb, pss)
+
+
+def _role(pid: int) -> str:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    for marker, role in ((b"spawn_main", "classifier worker"), (b"forkserver", "parse worker or forkserver"),
+                         (b"resource_tracker", "resource tracker")):
+        if marker in cmdline:
+            return role
+    return "other"
+
+def tree(root: int) -> list[int]:
+    """Return `root` and every live descendant of it (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rpartition(")")[2].split()[1])
+            parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _proc_kb(path: str, keys: tuple[str, ...]) -> dict[str, float]:
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return {}
+    return {line.split()[0]: float(line.split()[1]) for line in lines if line.startswith(keys)}
 
 
 # --------------------------------------------------------------------------- the systems, one per process
@@ -88,26 +174,7 @@ def run_reader(urls: list[str], folder: Path) -> dict:
     return {"cold_s": cold, "warm_s": warm, "items": entries}
 
 
-async def staged_cycle(rt) -> tuple:
-    """`run_cycle`'s steps one by one, each timed: fetch+parse+store, classify+fold, deliver."""
-    import asyncio
-
-    from monitor.delivery import drain_outbox
-    from monitor.pipeline import poll_sources, process_new_items
-    from monitor.types import CycleReport
-
-    marks = [time.perf_counter()]
-    results = await poll_sources(rt.sources, rt)
-    marks.append(time.perf_counter())
-    report = await asyncio.to_thread(process_new_items, rt)
-    marks.append(time.perf_counter())
-    drained = await asyncio.to_thread(drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now())
-    marks.append(time.perf_counter())
-    stages = {name: b - a for name, a, b in zip(("poll_s", "process_s", "deliver_s"), marks, marks[1:])}
-    return CycleReport(tuple(results), marks[-1] - marks[0], report.incidents, report.alerts, drained.delivered), stages
-
-
-def run_monitor(urls: list[str], folder: Path, classifier: str | None) -> dict:
+def run_monitor(urls: list[str], folder: Path, classifier: str | None, process: bool = True) -> dict:
     import asyncio
 
     from monitor.config import load_settings
@@ -119,28 +186,41 @@ def run_monitor(urls: list[str], folder: Path, classifier: str | None) -> dict:
     env = {"RIGHTS_MONITOR_DB": f"sqlite:///{folder / 'monitor.db'}", "RIGHTS_MONITOR_SOURCES": str(sources)}
     if classifier:
         env["RIGHTS_MONITOR_CLASSIFIER"] = classifier
+    if not process:
+        env["RIGHTS_MONITOR_CLASSIFIER_PROCESS"] = "false"
     settings = load_settings(env=env)
 
     async def cycles() -> dict:
         rt = build_runtime(settings, sources=load_sources(settings), stream=io.StringIO())
         started = time.perf_counter()
-        _ = rt.classifier  # a running monitor has its model loaded: loading is measured apart
+        rt.load_classifier()  # a running monitor has its model loaded (in its worker): loading is measured apart
         if rt.parser is not None:
             rt.parser.start()  # ... and its parse workers started
         load_s = time.perf_counter() - started
+        polled: list[float] = []
         started = time.perf_counter()
-        cold, stages = await staged_cycle(rt)
+        cold = await run_cycle(rt, progress=lambda _: polled.append(time.perf_counter()))
         cold_s = time.perf_counter() - started
+        # the last poll's end splits the cycle: fetch+parse+store (classification overlapping it in the worker),
+        # then what classification, folding and the outbox still needed after it
+        stages = {"poll_s": polled[-1] - started, "after_poll_s": started + cold_s - polled[-1]} if polled else {}
         started = time.perf_counter()
         warm = await run_cycle(rt)
         warm_s = time.perf_counter() - started
+        worker = rt.classify_worker() is not None
         await rt.aclose()
         return {"cold_s": cold_s, "warm_s": warm_s, "load_s": load_s, "items": cold.to_json()["new_items"],
                 "failed": cold.to_json()["failed"] + warm.to_json()["failed"],
+                "failures": failures(cold) + failures(warm), "classify_process": worker,
                 "not_modified": warm.to_json()["not_modified"], "stages": stages,
                 "torch_imported": "torch" in sys.modules or "transformers" in sys.modules}
 
     return asyncio.run(cycles())
+
+
+def failures(report) -> list[str]:
+    """Each failed poll as 'source: error'."""
+    return [f"{r.source}: {r.error}" for r in report.results if r.status == "failed"]
 
 
 def child(args: argparse.Namespace) -> None:
@@ -151,24 +231,28 @@ def child(args: argparse.Namespace) -> None:
             out = run_floor(urls)
         elif args.child == "reader":
             out = run_reader(urls, Path(folder))
-        else:  # monitor, monitor-feedparser: the same code, the feeds differ
-            out = run_monitor(urls, Path(folder), args.classifier)
-    out["peak_mb"] = peak_mb()
+        else:  # monitor, monitor-inline, monitor-feedparser: the same code, the settings or the feeds differ
+            out = run_monitor(urls, Path(folder), args.classifier, process=args.child != "monitor-inline")
     print(json.dumps(out))
 
 
 # --------------------------------------------------------------------------- the parent: farm, table, JSON
 
 
-def measure(system: str, urls_file: Path, classifier: str | None = None) -> dict:
+def measure(system: str, urls_file: Path, classifier: str | None = None, env: dict | None = None) -> dict:
     command = [sys.executable, "-m", "benchmarks.bench_cycle", "--child", system, "--urls", str(urls_file)]
     if classifier:
         command += ["--classifier", classifier]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    child_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=child_env)
+    with TreeMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        return {"error": stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {process.returncode}"}
+    return {**json.loads(stdout.strip().splitlines()[-1]), "peak_mb": memory.peak_sum_mb,
+            "peak_rss_mb": memory.peak_rss_mb, "peak_pss_mb": memory.peak_pss_mb,
+            "processes": memory.peaks()}
 
 
 def reader_installed() -> bool:
@@ -194,6 +278,8 @@ def run_all(sizes: list[int], items: int, systems: list[str]) -> list[dict]:
                 row = {"system": system, "feeds": n, "items_per_feed": items, **measure(system, feeds)}
                 rows.append(row)
                 print(format_row(row), flush=True)
+                for line in format_failures(row):
+                    print(line, flush=True)
     return rows
 
 
@@ -203,6 +289,13 @@ def format_row(row: dict) -> str:
     failed = f"  failed fetches {row['failed']}, items {row['items']}" if "failed" in row else ""
     return (f"{row['system']:<18} {row['feeds']:>6}  cold {row['cold_s']:7.2f} s  warm {row['warm_s']:6.2f} s"
             f"  peak {row['peak_mb']:6.0f} MB{failed}")
+
+
+def format_failures(row: dict, shown: int = 20) -> list[str]:
+    """The failed polls of a row, the first `shown` of them with their errors."""
+    failed = row.get("failures", [])
+    lines = [f"    {line}" for line in failed[:shown]]
+    return lines + ([f"    ... and {len(failed) - shown} more"] if len(failed) > shown else [])
 
 
 def print_table(rows: list[dict]) -> None:

@@ -59,6 +59,9 @@ class ClassifierSettings:
     kind: str = "cascade"  # registry key in classifiers
     model: str | None = None  # a name or path for the `transformers` backend
     threshold: float | None = None  # override of the shipped calibrated threshold
+    # classify in one worker process that loads the model, overlapping the fetching (with fetch.parallel_from
+    # sources or more; fewer classify in the monitor's own process); false: always in the monitor's process
+    process: bool = True
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ ENV = {  # environment variable -> settings path
     "RIGHTS_MONITOR_RETENTION_DAYS": "retention_days",
     "RIGHTS_MONITOR_CLASSIFIER": "classifier.kind",
     "RIGHTS_MONITOR_MODEL": "classifier.model",
+    "RIGHTS_MONITOR_CLASSIFIER_PROCESS": "classifier.process",
     "RIGHTS_MONITOR_DIGEST_TO": "digest.recipients",
     "RIGHTS_MONITOR_ALLOW_HOSTS": "fetch.allow_hosts",
     "SLACK_BOT_TOKEN": "slack.bot_token",

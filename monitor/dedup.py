@@ -116,8 +116,9 @@ def _google_news_target(article_id: str) -> str | None:
 def normalise_text(text: str) -> str:
     """Lower-case, strip accents and punctuation, collapse whitespace."""
     text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(_WORD.findall(text))
+    if not text.isascii():  # (combining marks are never ASCII: most feeds' text skips the walk)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def content_hash(title: str, summary: str) -> str:

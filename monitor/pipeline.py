@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from monitor import alerts, failpoints, incidents
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # types only: `import monitor.pipeline` stays light
 
     from classifiers.base import Classifier
     from monitor.activity import Activity
+    from monitor.classifying import ClassifyPool
     from monitor.sources.fetch import Fetcher
     from monitor.sources.parsing import ParsePool
     from monitor.store import Store
@@ -53,6 +56,7 @@ if TYPE_CHECKING:  # types only: `import monitor.pipeline` stays light
     from notifiers.base import Notifier
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,32 +75,66 @@ class Runtime:
     channels: Mapping[str, ChannelSpec] = field(default_factory=dict)  # each channel's description, by kind
     http_client: httpx.AsyncClient | None = None  # the client behind the fetcher, closed by aclose()
     parser: ParsePool | None = None  # None parses inline
+    classify_pool: ClassifyPool | None = None  # the worker process that classifies; None: this process does
     _classifier: Classifier | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     activity: Activity | None = None  # what `run` reports from; None for one-off commands
+    announce: Callable[[str], None] | None = None  # says when the model loads (seconds): `poll --once`
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the store."""
+        """Close the HTTP client, the worker processes and the store."""
         if self.http_client is not None:
             await self.http_client.aclose()
         if self.parser is not None:
             self.parser.close()
+        if self.classify_pool is not None:
+            self.classify_pool.close()
         self.store.close()
 
     @property
     def classifier(self) -> Classifier:
-        if self._classifier is None:  # loaded on first use: `check-config` and `deliver` never pay for it
-            self._classifier = self.classifier_factory()
+        """The classifier in this process (loaded on first use: `check-config` and `deliver` never pay for it)."""
+        if self._classifier is None:
+            self._classifier = self._announced(self.classifier_factory)
         return self._classifier
+
+    def classify_worker(self) -> ClassifyPool | None:
+        """The worker process that classifies for this runtime, or None where this process must.
+
+        A worker builds the classifier from its recipe: a runtime given another factory classifies itself.
+        """
+        pool = self.classify_pool
+        if pool is None or not pool.available or pool.recipe is not self.classifier_factory:
+            return None
+        return pool
+
+    def load_classifier(self) -> None:
+        """Load the classifier now, in its worker process where there is one (else, or failing that, here)."""
+        pool = self.classify_worker()
+        if pool is None or not (pool.started or self._announced(pool.start)):
+            _ = self.classifier
+
+    def _announced(self, load: Callable[[], T]) -> T:
+        if self.announce is None:
+            return load()
+        self.announce(f"loading the classifier ({self.settings.classifier.kind})...")
+        started = time.monotonic()
+        loaded = load()
+        self.announce(f"classifier ready in {time.monotonic() - started:.1f}s")
+        return loaded
 
 
 # --------------------------------------------------------------------------- fetch and store
 
 
-async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True) -> PollResult:
-    """Fetch one source, store its unseen items and record its health; never raises for a bad source."""
+async def poll_source(source: SourceConfig, rt: Runtime, *, force: bool = True,
+                      health: SourceHealth | None = None) -> PollResult:
+    """Fetch one source, store its unseen items and record its health; never raises for a bad source.
+
+    `health` is the source's stored health record when the caller read it already (else it is read here).
+    """
     started, now = time.monotonic(), rt.clock.now()
-    health = rt.store.get_health(source.name)
+    health = health or rt.store.get_health(source.name)
     if not force and health.next_due and health.next_due > now:
         return PollResult(source.name, "skipped")
     try:
@@ -228,10 +266,17 @@ def _failed(health: SourceHealth, source: SourceConfig, exc: SourceError, now, s
 
 async def poll_sources(sources: Sequence[SourceConfig], rt: Runtime, *, force: bool = True,
                        progress: Callable[[PollResult], None] | None = None) -> list[PollResult]:
-    """Poll many sources concurrently (the fetcher enforces global and per-host limits)."""
+    """Poll many sources concurrently (the fetcher enforces global and per-host limits).
+
+    Every source's health record is read in one query first. Read one by one, each poll's read ran before its
+    first wait, so with 10,000 sources the loop spent seconds on them before it served the first requests'
+    connections, and those (the first 32) failed with a connect timeout although the servers had answered.
+    """
+    stored = {h.source: h for h in rt.store.list_health()}
 
     async def one(source: SourceConfig) -> PollResult:
-        result = await poll_source(source, rt, force=force)
+        health = stored.get(source.name) or SourceHealth(source.name)
+        result = await poll_source(source, rt, force=force, health=health)
         if progress:
             progress(result)
         return result
@@ -265,28 +310,51 @@ def process_new_items(rt: Runtime, batch: int = 256, item_ids: Sequence[int] | N
     totals, after = ProcessReport(), 0
     while items := rt.store.unprocessed_items(limit=batch, after_id=after):
         after = items[-1].id
-        report = _process_batch(items, rt)
-        totals = ProcessReport(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(report))))
+        totals = _added(totals, _process_batch(items, rt))
     return totals
 
 
+def _added(a: ProcessReport, b: ProcessReport) -> ProcessReport:
+    return ProcessReport(*(x + y for x, y in zip(dataclasses.astuple(a), dataclasses.astuple(b))))
+
+
 def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
-    inputs = [ClassifyInput(id=str(i.id), title=i.title, summary=i.summary, url=i.url, lang=i.lang) for i in items]
-    results = dict(zip((i.id for i in items), rt.classifier.classify_many(inputs)))
-    classifier_name = getattr(rt.classifier, "name", type(rt.classifier).__name__)
-    by_id = {item.id: item for item in items}
+    name, classified = _classify_here(_classify_inputs(items), rt)
+    return _fold_batch([item.id for item in items], name, classified, rt, {item.id: item for item in items})
+
+
+def _classify_inputs(items: Sequence[Item]) -> list[ClassifyInput]:
+    return [ClassifyInput(id=str(i.id), title=i.title, summary=i.summary, url=i.url, lang=i.lang) for i in items]
+
+
+def _classify_here(inputs: list[ClassifyInput], rt: Runtime) -> tuple[str, list[Classification]]:
+    """Classify in this process: (the classifier's name, one classification per input)."""
+    from monitor.classifying import classifier_name
+
+    return classifier_name(rt.classifier), rt.classifier.classify_many(inputs)
+
+
+def _fold_batch(item_ids: list[int], classifier_name: str, classified: Sequence[Classification], rt: Runtime,
+                items: Mapping[int, Item] | None = None) -> ProcessReport:
+    """In one transaction: claim the batch's still-unprocessed items, store their classifications, fold the
+    incidents, queue the alerts and mark the items processed. An item with labels (an incident) or a
+    vector (a possible follow-up) is read from the store unless `items` has it; the others never are: their
+    ids and classifications are all a fold needs."""
+    results = dict(zip(item_ids, classified, strict=True))
     with rt.store.transaction():
-        claimed = rt.store.claim_items(list(by_id))
+        claimed = rt.store.claim_items(item_ids)
         touched: dict[int, Incident] = {}
         rt.store.save_classifications([(item_id, results[item_id]) for item_id in claimed], classifier_name,
                                       rt.clock.now())
         for item_id in claimed:
             cls = results[item_id]
             if cls.labels:
-                incident = _fold_into_incident(by_id[item_id], cls, rt)
+                incident = _fold_into_incident(items[item_id] if items is not None else _stored(item_id, rt), cls, rt)
                 touched[incident.id] = incident
-            elif followed := _join_follow_up(by_id[item_id], cls, rt):
-                touched[followed.id] = followed
+            elif cls.vector:  # read in full but no incident alone: perhaps a follow-up of an open one
+                item = items[item_id] if items is not None else _stored(item_id, rt)
+                if followed := _join_follow_up(item, cls, rt):
+                    touched[followed.id] = followed
         queued = [decision for incident in touched.values() for decision in _queue_alerts(incident, rt)]
         rt.store.mark_processed(claimed, rt.clock.now())
         failpoints.reached("before-fold-commit")
@@ -294,6 +362,101 @@ def _process_batch(items: list[Item], rt: Runtime) -> ProcessReport:
     held = sum(1 for d in queued if d.route == "instant" and d.delivery_status == "held")
     return ProcessReport(classified=len(claimed), incidents=len(touched), alerts=len(queued), held=held,
                          to_digest=sum(1 for d in queued if d.route != "instant"))
+
+
+def _stored(item_id: int, rt: Runtime) -> Item:
+    item = rt.store.get_item(item_id)
+    assert item is not None, "a claimed item is stored"
+    return item
+
+
+class Arrivals:
+    """What a cycle's polls stored so far, for the classification that follows them while they go on."""
+
+    def __init__(self) -> None:
+        self.stored = 0  # items stored by the polls that finished
+        self.done = False  # every poll finished
+        self._changed = asyncio.Event()
+
+    def add(self, result: PollResult) -> None:
+        """Count one finished poll's new items."""
+        self.stored += result.new_items
+        self._changed.set()
+
+    def finish(self) -> None:
+        """Say that no poll of the cycle will store anything more."""
+        self.done = True
+        self._changed.set()
+
+    async def wait(self, more: int) -> None:
+        """Wait until polls have stored `more` items after this call, or polling is over."""
+        target = self.stored + more
+        while self.stored < target and not self.done:
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def wait_done(self) -> None:
+        """Wait until polling is over."""
+        await self.wait(sys.maxsize)
+
+
+async def process_stored_items(rt: Runtime, arrivals: Arrivals | None = None, batch: int = 256) -> ProcessReport:
+    """`process_new_items` with its classification in the worker process, where there is one.
+
+    With `arrivals` (a cycle's polls in progress) it follows the polls: each full batch of what they stored
+    is classified in the worker while later sources are still fetched, and the rest once polling is over.
+    The batches are `process_new_items`'s (the unprocessed items by id, `batch` at a time, a crash's leftovers
+    first) and are folded in that order, each in its own transaction in this process: the same
+    classifications, incidents and alerts, and a crash leaves what was not folded for the next run. While
+    the worker classifies one batch, the one before it is folded.
+    Without a worker it waits for polling to end and runs `process_new_items` in a thread, as before.
+    """
+    if rt.classify_worker() is None:
+        if arrivals is not None:
+            await arrivals.wait_done()
+        return await asyncio.to_thread(process_new_items, rt, batch)
+    totals, after = ProcessReport(), 0
+    queued: deque[tuple[list[ClassifyInput], asyncio.Task]] = deque()
+    try:
+        while inputs := await _next_batch(rt, after, batch, arrivals):
+            if not after:
+                await asyncio.to_thread(rt.load_classifier)  # only once there is something to classify
+            after = int(inputs[-1].id)
+            queued.append((inputs, asyncio.create_task(_classify_in_worker(inputs, rt))))
+            if len(queued) > 1:  # the worker classifies this batch while the one before it is folded
+                totals = _added(totals, await _fold_next(queued, rt))
+        while queued:
+            totals = _added(totals, await _fold_next(queued, rt))
+    finally:
+        for _, task in queued:
+            task.cancel()
+    return totals
+
+
+async def _next_batch(rt: Runtime, after: int, size: int, arrivals: Arrivals | None) -> list[ClassifyInput]:
+    """The next `size` unprocessed items after id `after` (what the classifier reads): fewer only when polling
+    is over."""
+    while True:
+        # On the loop's thread, like the polls' writes: what this reads and what `arrivals` counted agree.
+        inputs = rt.store.unprocessed_inputs(limit=size, after_id=after)
+        if len(inputs) == size or arrivals is None or arrivals.done:
+            return inputs
+        await arrivals.wait(size - len(inputs))
+
+
+async def _classify_in_worker(inputs: list[ClassifyInput], rt: Runtime) -> tuple[str, list[Classification]] | None:
+    pool = rt.classify_worker()
+    return await pool.classify(inputs) if pool is not None else None
+
+
+async def _fold_next(queued: deque[tuple[list[ClassifyInput], asyncio.Task]], rt: Runtime) -> ProcessReport:
+    inputs, classifying = queued.popleft()
+    classified = await classifying
+    if classified is None:  # the worker is gone: this process classifies the batch, as process_new_items does
+        classified = await asyncio.to_thread(_classify_here, inputs, rt)
+    name, results = classified
+    # On the loop's thread: the polls' writes and this one take turns, none waits on SQLite's lock in between.
+    return _fold_batch([int(i.id) for i in inputs], name, results, rt)
 
 
 def _fold_into_incident(item: Item, cls: Classification, rt: Runtime) -> Incident:
@@ -363,13 +526,31 @@ def in_slack_mode(subscriptions: Sequence[Subscription], slack: SlackSettings) -
 
 async def run_cycle(rt: Runtime, *, force: bool = True,
                     progress: Callable[[PollResult], None] | None = None) -> CycleReport:
-    """Poll every source, classify what is new, update incidents, queue alerts, drain what is due."""
+    """Poll every source, classify what is new, update incidents, queue alerts, drain what is due.
+
+    Classification follows the polls (`process_stored_items`): in the worker process, what the first
+    sources stored is classified while later ones are still fetched.
+    """
     from monitor.delivery import drain_outbox
 
     started = time.monotonic()
-    results = await poll_sources(rt.sources, rt, force=force, progress=progress)
+    arrivals = Arrivals()
+
+    def polled(result: PollResult) -> None:
+        arrivals.add(result)
+        if progress:
+            progress(result)
+
     async with rt.lock:
-        report = await asyncio.to_thread(process_new_items, rt)
+        following = asyncio.create_task(process_stored_items(rt, arrivals))
+        try:
+            results = await poll_sources(rt.sources, rt, force=force, progress=polled)
+        except BaseException:
+            following.cancel()
+            raise
+        finally:
+            arrivals.finish()
+        report = await following
         drained = await asyncio.to_thread(
             drain_outbox, rt.store, rt.notifiers, rt.watchlist, rt.clock.now(), sender=rt.settings.smtp.sender,
             public_url=rt.settings.public_url,

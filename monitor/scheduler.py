@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.activity import heartbeat
-from monitor.pipeline import Runtime, poll_source, process_new_items
+from monitor.pipeline import Runtime, poll_source, process_stored_items
 from monitor.types import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def poll_job(source: SourceConfig, rt: Runtime) -> None:
     result = await poll_source(source, rt, force=False)  # a failure is logged and kept in the health record
     heartbeat_log.info(heartbeat(result))
     async with rt.lock:
-        report = await asyncio.to_thread(process_new_items, rt)
+        report = await process_stored_items(rt)
     if rt.activity is not None:
         rt.activity.add_poll(result)
         rt.activity.add_processing(report)
@@ -54,7 +54,7 @@ async def poll_job(source: SourceConfig, rt: Runtime) -> None:
 async def recover_job(rt: Runtime) -> None:
     """At start: finish what a crash interrupted (unprocessed items), then drain the outbox."""
     async with rt.lock:
-        report = await asyncio.to_thread(process_new_items, rt)
+        report = await process_stored_items(rt)
     if rt.activity is not None:
         rt.activity.add_processing(report)
     await outbox_job(rt)

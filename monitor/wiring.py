@@ -82,14 +82,19 @@ def build_notifiers(settings: Settings, deps: Deps | None = None):
 
 
 def classifier_factory(settings: Settings, deps: Deps):
-    """Return a function that loads the configured classifier on first use."""
+    """Return what loads the configured classifier on first use (here, or pickled to its worker process)."""
+    from monitor.classifying import ClassifierRecipe
 
-    def build():
-        from classifiers import build_classifier
+    return ClassifierRecipe(settings.classifier, deps.watchlist)
 
-        return build_classifier(settings.classifier, deps)
 
-    return build
+def classify_pool(settings: Settings, recipe, source_count: int):
+    """Classify in a worker process when configured and there are enough sources to overlap; else None."""
+    from monitor.classifying import ClassifyPool
+
+    if not settings.classifier.process or source_count < settings.fetch.parallel_from:
+        return None
+    return ClassifyPool(recipe)
 
 
 def build_runtime(
@@ -116,11 +121,13 @@ def build_runtime(
     client = client or make_client(settings.fetch)
     deps = make_deps(clock=clock, stream=stream, watchlist=watchlist)
     fetcher = Fetcher(client, settings.fetch, deps.clock)
+    enabled = sum(1 for s in sources if s.enabled)
+    recipe = classifier_factory(settings, deps)
     return Runtime(
         settings=settings, store=store, clock=deps.clock, deps=deps, fetcher=fetcher, watchlist=watchlist,
-        http_client=client, sources=sources, parser=parse_pool(settings, sum(1 for s in sources if s.enabled)),
-        classifier_factory=classifier_factory(settings, deps), notifiers=build_notifiers(settings, deps),
-        channels=channel_specs(),
+        http_client=client, sources=sources, parser=parse_pool(settings, enabled),
+        classifier_factory=recipe, classify_pool=classify_pool(settings, recipe, enabled),
+        notifiers=build_notifiers(settings, deps), channels=channel_specs(),
     )
 
 

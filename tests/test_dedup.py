@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.dedup import canonical_url, content_hash, fingerprint, similarity, title_key
+from monitor.dedup import (
+    _WORD,
+    canonical_url,
+    content_hash,
+    fingerprint,
+    normalise_text,
+    similarity,
+    title_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -113,3 +121,17 @@ def test_fingerprint_is_64_bit(title, summary):
 )
 def test_title_key_drops_outlet_suffix(title, key):
     assert title_key(title) == key
+
+
+def _normalise_every_character(text: str) -> str:
+    """normalise_text as it was: every character checked for a combining mark, ASCII text too."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text or "")
+    return " ".join(_WORD.findall("".join(c for c in text if not unicodedata.combining(c)).casefold()))
+
+
+@given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
+def test_normalise_text_skips_the_walk_for_ascii_with_the_same_answer(text):
+    # the hashes of stored items must not change: ASCII text (most feeds') skips the per-character walk
+    assert normalise_text(text) == _normalise_every_character(text)

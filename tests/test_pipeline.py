@@ -198,3 +198,31 @@ def test_a_follow_up_that_is_no_incident_alone_joins_its_event(tmp_path, classif
     assert incident.labels == first.labels and incident.countries == ("NG",)  # what the first report said
     assert incident.title == NIGERIA_TWITTER[0]["title"]  # the follow-up adds an outlet, not a headline
     assert incident.item_count == 2 and set(incident.sources) == {"thenicheng.com", "information.tv5monde.com"}
+
+
+def test_a_cycle_reads_every_health_record_at_once_not_one_per_source(tmp_path):
+    # Read one by one, each of 10,000 polls read its record before its first wait: the loop spent seconds on
+    # them before serving the first 32 requests' connections, which then failed with a connect timeout (the
+    # 32 of 10,000 sources that failed per cycle in the benchmark). One read serves the whole cycle.
+    with FeedServer() as server:
+        feeds = {n: [{**item, "url": f"{item['url']}-{n}", "title": f"{item['title']} ({n})"} for item in ITEMS]
+                 for n in range(40)}
+        sources = [SourceConfig(f"s{n}", "rss", server.route(f"/{n}.xml", rss(feeds[n], NOW))) for n in range(40)]
+
+        async def scenario():
+            rt = runtime(tmp_path, sources)
+            reads = []
+            get_health, list_health = rt.store.get_health, rt.store.list_health
+            rt.store.get_health = lambda name: reads.append(name) or get_health(name)
+            rt.store.list_health = lambda: reads.append("*") or list_health()
+            try:
+                results = await poll_sources(rt.sources, rt)
+                second = await poll_sources(rt.sources, rt)  # the stored records (validators) are used
+                return results, second, reads
+            finally:
+                await rt.aclose()
+
+        results, second, reads = asyncio.run(scenario())
+    assert reads == ["*", "*"]
+    assert {r.status for r in results} == {"ok"} and sum(r.new_items for r in results) == 80
+    assert sum(r.new_items for r in second) == 0

@@ -46,7 +46,7 @@ async def _poll_once(settings, quiet: bool) -> CycleReport:
     if not quiet:
         for line in subscription_notices(rt):
             say(line)
-        rt.classifier_factory = announced(rt.classifier_factory, settings.classifier.kind)
+        rt.announce = say  # loading the model takes seconds: say so when it happens
     try:
         with _progress(len(rt.sources), enabled=not quiet and sys.stderr.isatty()) as tick:
             return await run_cycle(rt, progress=tick)
@@ -197,24 +197,9 @@ async def _start(settings, load_classifier: bool = True):
         return rt
     say(f"loading the classifier ({settings.classifier.kind})...")
     started = time.monotonic()
-    await asyncio.to_thread(lambda: rt.classifier)
+    await asyncio.to_thread(rt.load_classifier)  # in its worker process, where there is one
     say(f"classifier ready in {time.monotonic() - started:.1f}s")
     return rt
-
-
-def announced(factory, kind: str):
-    """Wrap a classifier factory so that loading the model (seconds) is said, only when it happens."""
-
-    def build():
-        import time
-
-        say(f"loading the classifier ({kind})...")
-        started = time.monotonic()
-        classifier = factory()
-        say(f"classifier ready in {time.monotonic() - started:.1f}s")
-        return classifier
-
-    return build
 
 
 def subscription_notices(rt) -> list[str]:

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from monitor.childprocess import exit_with_parent
 from monitor.dedup import canonical_url, content_hash
 from monitor.registry import Deps
 from monitor.types import FetchResult, RawItem, SourceConfig
@@ -98,7 +99,7 @@ class ParsePool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=exit_with_parent)
         return self._executor
 
     def close(self) -> None:

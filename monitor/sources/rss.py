@@ -47,7 +47,8 @@ class RssSource(UrlSource):
 def parse_feed(result: FetchResult, source: str, lang: str | None = None, fast: bool = True) -> list[RawItem]:
     """Parse a fetched feed; raise SourceError when the body is not a feed at all.
 
-    A plain RSS 2.0 document takes the fast path (`fastfeed.py`, same items); anything else, feedparser.
+    A plain RSS 2.0 or Atom 1.0 document takes the fast path (`fastfeed.py`, `fastatom.py`: the same items);
+    anything else, feedparser.
     """
     import feedparser
 
@@ -73,10 +74,13 @@ def parse_feed(result: FetchResult, source: str, lang: str | None = None, fast: 
 
 
 def parse_fast(result: FetchResult, source: str, lang: str | None = None) -> ParsedItems | None:
-    """Return the items of a plain RSS 2.0 document without feedparser, or None when it is not plain."""
+    """Return the items of a plain RSS 2.0 or Atom 1.0 document without feedparser, or None when it is not plain."""
+    from monitor.sources.fastatom import parse_plain_atom
     from monitor.sources.fastfeed import parse_plain_rss
 
-    parsed = parse_plain_rss(result.body, content_type(result))
+    parsed: tuple[str | None, list[dict[str, Any]]] | None = parse_plain_rss(result.body, content_type(result))
+    if parsed is None:
+        parsed = parse_plain_atom(result.body, content_type(result))
     if parsed is None:
         return None
     language, entries = parsed

@@ -19,6 +19,7 @@ from monitor.store.workspace import WorkspaceQueries
 from monitor.types import (
     Alert,
     Classification,
+    ClassifyInput,
     Delivery,
     DeliveryPlan,
     DigestEdition,
@@ -192,6 +193,15 @@ class Store(WorkspaceQueries):
         query = select(t.items).where(t.items.c.processed_at.is_(None), t.items.c.id > after_id)
         with self._tx() as conn:
             return [t.to_item(row) for row in conn.execute(query.order_by(t.items.c.id).limit(limit))]
+
+    def unprocessed_inputs(self, limit: int = 500, after_id: int = 0) -> list[ClassifyInput]:
+        """`unprocessed_items` as the classifier reads them (id, title, summary, URL, language): a lighter read."""
+        i = t.items.c
+        query = select(i.id, i.title, i.summary, i.url, i.lang).where(i.processed_at.is_(None), i.id > after_id)
+        with self._tx() as conn:
+            rows = conn.execute(query.order_by(i.id).limit(limit))
+            return [ClassifyInput(id=str(item_id), title=title, summary=summary, url=url, lang=lang)
+                    for item_id, title, summary, url, lang in rows]
 
     def claim_items(self, item_ids: Sequence[int]) -> list[int]:
         """Inside a `transaction()`: lock the still-unprocessed items among `item_ids` and return their ids.
