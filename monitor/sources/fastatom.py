@@ -25,6 +25,7 @@ from monitor.sources.fastfeed import (
     _namespace,
     _utf8_header,
     _xml,
+    every_entry,
 )
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -60,13 +61,8 @@ def parse_plain_atom(body: bytes, content_type: str = "") -> tuple[None, list[di
     elements = root.findall(ATOM + "entry")
     if unknown and any(_namespace(c.tag) in unknown for e in elements for c in e.iter() if isinstance(c.tag, str)):
         return None
-    entries = []
-    for element in elements:
-        entry = _entry(element)
-        if entry is None:
-            return None
-        entries.append(entry)
-    return None, entries
+    entries = every_entry(elements, _entry)
+    return None if entries is None else (None, entries)
 
 
 def _feed_level(child: Any) -> bool:

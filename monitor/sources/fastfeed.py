@@ -12,6 +12,7 @@ fast path accepts gives the same items as feedparser.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -71,13 +72,19 @@ def parse_plain_rss(body: bytes, content_type: str = "") -> tuple[str | None, li
     language = _channel_language(channel)
     if language is False or language is True:
         return None
+    entries = every_entry(channel.iter("item"), _entry)
+    return None if entries is None else (language, entries)
+
+
+def every_entry(elements: Iterable[Any], read: Callable[[Any], dict[str, Any] | None]) -> list[dict[str, Any]] | None:
+    """Each element read as an entry, or None as soon as one cannot be read the way feedparser would."""
     entries = []
-    for item in channel.iter("item"):
-        entry = _entry(item)
+    for element in elements:
+        entry = read(element)
         if entry is None:
             return None
         entries.append(entry)
-    return language, entries
+    return entries
 
 
 def _namespace(tag: str) -> str:
