@@ -17,15 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.sources.fastfeed import (
-    _DECLARATIONS,
     _HTTP_LINK,
     _UNSAFE_TEXT,
     IGNORED,
     NAMESPACES,
     _namespace,
-    _utf8_header,
-    _xml,
     every_entry,
+    plain_root,
+    prolog,
 )
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -36,22 +35,14 @@ LINK_ATTRIBUTES = {"rel", "type", "href", "title", "hreflang", "length"}
 FEED_LEVEL = {"title", "subtitle", "updated", "id", "link", "author", "contributor", "category", "generator", "icon",
               "logo", "rights", "entry"}
 OTHER_RELS = {"self", "edit", "replies", "enclosure", "related", "via", "license"}  # never the entry's link
-_PROLOG = re.compile(
-    rb"""^(?:<\?xml\s+version=["']1\.0["'](?:\s+encoding=["']utf-?8["'])?(?:\s+standalone=["']yes["'])?\s*\?>)?"""
-    rb"\s*(?:<!--(?:[^-]|-(?!-))*-->\s*)*<feed[\s>]", re.IGNORECASE)
+_PROLOG = prolog(b"feed")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 
 
 def parse_plain_atom(body: bytes, content_type: str = "") -> tuple[None, list[dict[str, Any]]] | None:
     """Return (no language: xml:lang is declined, feedparser-shaped entries) of a plain Atom 1.0 feed, or None."""
-    if not _PROLOG.match(body) or _DECLARATIONS.search(body) or not _utf8_header(content_type):
-        return None
-    try:
-        body.decode("utf-8")
-        root = _xml(body)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if root.tag != ATOM + "feed" or root.nsmap.get(None) != ATOM_NS:
+    root = plain_root(body, content_type, _PROLOG)
+    if root is None or root.tag != ATOM + "feed" or root.nsmap.get(None) != ATOM_NS:
         return None
     if any(c.nsmap != root.nsmap for c in root.iter() if isinstance(c.tag, str)):
         return None  # a namespace declared below the root

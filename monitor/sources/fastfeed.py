@@ -46,19 +46,34 @@ _UNSAFE_TEXT = re.compile(r"<\s*/?\s*(?:noscript|template|iframe|object|embed|ap
 _DECLARATIONS = re.compile(
     rb"<!DOCTYPE|<!ENTITY|xml:base|xml:lang|\xc2[\x80-\x9f]|&#0*(?:12[89]|1[3-9]\d|2[0-4]\d|25[0-5]);|&#[xX]0*[89a-fA-F][0-9a-fA-F];",
     re.IGNORECASE)
-_PROLOG = re.compile(
-    rb"""^(?:<\?xml\s+version=["']1\.0["'](?:\s+encoding=["']utf-?8["'])?(?:\s+standalone=["']yes["'])?\s*\?>)?"""
-    rb"\s*(?:<!--(?:[^-]|-(?!-))*-->\s*)*<rss[\s>]", re.IGNORECASE)
+
+
+def prolog(root_element: bytes) -> re.Pattern[bytes]:
+    """What may come before a plain document's root element: a UTF-8 XML declaration and comments."""
+    return re.compile(
+        rb"""^(?:<\?xml\s+version=["']1\.0["'](?:\s+encoding=["']utf-?8["'])?(?:\s+standalone=["']yes["'])?\s*\?>)?"""
+        rb"\s*(?:<!--(?:[^-]|-(?!-))*-->\s*)*<" + root_element + rb"[\s>]", re.IGNORECASE)
+
+
+_PROLOG = prolog(b"rss")
+
+
+def plain_root(body: bytes, content_type: str, expected_prolog: re.Pattern[bytes]) -> Any | None:
+    """The parsed root of a plain UTF-8 document (no declarations, base or language attributes, nothing
+    feedparser re-reads as cp1252), or None when the fast path must leave it to feedparser."""
+    if not expected_prolog.match(body) or _DECLARATIONS.search(body) or not _utf8_header(content_type):
+        return None
+    try:
+        body.decode("utf-8")
+        return _xml(body)
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def parse_plain_rss(body: bytes, content_type: str = "") -> tuple[str | None, list[dict[str, Any]]] | None:
     """Return (channel language, feedparser-shaped entries) of a plain RSS 2.0 document, or None."""
-    if not _PROLOG.match(body) or _DECLARATIONS.search(body) or not _utf8_header(content_type):
-        return None
-    try:
-        body.decode("utf-8")
-        root = _xml(body)
-    except (UnicodeDecodeError, ValueError):
+    root = plain_root(body, content_type, _PROLOG)
+    if root is None:
         return None
     channels = [c for c in root if c.tag == "channel"]
     if root.tag != "rss" or root.get("version") != "2.0" or len(channels) != 1:
