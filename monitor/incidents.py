@@ -99,12 +99,17 @@ def follow_up_from_report(item: Item, cls: Classification, host: str, now: datet
     for an incident on its own, such as "internet restored" or "the blackout enters its second week". It
     carries its likeliest label as a tentative one, for matching only; None for any other report, and for one
     whose every label reads unlikely (a 4G rollout in the country of a shutdown)."""
+    label = tentative_label(cls)
+    return incident_from_report(item, replace(cls, labels=(label,)), host, now) if label else None
+
+
+def tentative_label(cls: Classification) -> str | None:
+    """The label a follow-up candidate is matched under: its likeliest, for a report read in full (a vector)
+    without labels of its own whose likeliest label reads at least FOLLOW_UP_SCORE likely; else None."""
     if cls.labels or not cls.vector:
         return None
     likeliest = max(LABELS, key=lambda label: cls.scores.get(label, 0.0))
-    if cls.scores.get(likeliest, 0.0) < FOLLOW_UP_SCORE:
-        return None
-    return incident_from_report(item, replace(cls, labels=(likeliest,)), host, now)
+    return likeliest if cls.scores.get(likeliest, 0.0) >= FOLLOW_UP_SCORE else None
 
 
 def match_follow_up(candidate: Incident, recent: Sequence[Incident], now: datetime) -> Incident | None:

@@ -338,8 +338,8 @@ def _fold_batch(item_ids: list[int], classifier_name: str, classified: Sequence[
                 items: Mapping[int, Item] | None = None) -> ProcessReport:
     """In one transaction: claim the batch's still-unprocessed items, store their classifications, fold the
     incidents, queue the alerts and mark the items processed. An item with labels (an incident) or a
-    vector (a possible follow-up) is read from the store unless `items` has it; the others never are: their
-    ids and classifications are all a fold needs."""
+    tentative label (a possible follow-up) is read from the store unless `items` has it; the others never
+    are: their ids and classifications are all a fold needs."""
     results = dict(zip(item_ids, classified, strict=True))
     with rt.store.transaction():
         claimed = rt.store.claim_items(item_ids)
@@ -351,7 +351,7 @@ def _fold_batch(item_ids: list[int], classifier_name: str, classified: Sequence[
             if cls.labels:
                 incident = _fold_into_incident(items[item_id] if items is not None else _stored(item_id, rt), cls, rt)
                 touched[incident.id] = incident
-            elif cls.vector:  # read in full but no incident alone: perhaps a follow-up of an open one
+            elif incidents.tentative_label(cls):  # no incident alone, but perhaps a follow-up of an open one
                 item = items[item_id] if items is not None else _stored(item_id, rt)
                 if followed := _join_follow_up(item, cls, rt):
                     touched[followed.id] = followed
