@@ -355,11 +355,12 @@ def _bounded(folded: str, start: int, end: int, surface: str, strict: bool) -> b
     """A surface counts only as a whole word (CJK names excepted); risky ones also not hyphen-joined."""
     if _is_cjk(surface):
         return True
-    joiners = "-" if strict else ""
     before = folded[start - 1] if start > 0 else " "
     after = folded[end] if end < len(folded) else " "
-    start_ok = not (_is_word(before) or before in joiners)
-    end_ok = not (_is_word(after) or after in joiners)
+    # a risky name hyphen-joined to a Latin word is another word (X-ray); joined to a word in another
+    # script it is the name with that language's noun (Telegram-каналов, WhatsApp-групп)
+    start_ok = not (_is_word(before) or (strict and before == "-" and _latin_at(folded, start - 2)))
+    end_ok = not (_is_word(after) or (strict and after == "-" and _latin_at(folded, end + 1)))
     if _is_cyrillic(surface):  # Russian inflects names: Ростелекома, Телеграме
         return start_ok
     if _is_arabic(surface):  # Arabic joins prefixes: وفودافون, بتويتر
@@ -370,6 +371,11 @@ def _bounded(folded: str, start: int, end: int, surface: str, strict: bool) -> b
         )
         return (start_ok or before in _ETHIOPIC_PREFIXES) and (end_ok or suffixed)
     return start_ok and end_ok
+
+
+def _latin_at(folded: str, at: int) -> bool:
+    """True when a Latin letter (or a digit) stands at `at`: what a hyphen joins a name to."""
+    return 0 <= at < len(folded) and (folded[at].isascii() and folded[at].isalnum() or "\u00c0" <= folded[at] <= "\u024f")
 
 
 _ETHIOPIC_PREFIXES = "የበለከእ"  # of, in/by, for, from

@@ -22,6 +22,12 @@ def wl():
         ("فیسبوک و اینستاگرام در ایران فیلتر شدند", "", "Meta"),
         ("राजस्थान में परीक्षा के चलते फेसबुक और व्हाट्सएप बंद", "", "Meta"),
         ("پاکستان میں ٹوئٹر بند کر دیا گیا", "", "X Corp"),
+        ("استفاده از استارلینک در ایران ممنوع شد", "", "SpaceX"),
+        ("نوکیا زیمنس سامانه شنود را به مخابرات ایران تحویل داد", "", "Nokia"),
+        ("የእስራኤል ፖሊስ በፔጋሰስ ስልኮችን ሰልሏል", "የስለላ ሶፍትዌር ፔጋሰስ በጋዜጠኞች ስልክ ላይ ተገኘ", "NSO Group"),
+        ("ሲቲዝን ላብ፡ መንግሥት በፊንስፓይ ስፓይዌር አክቲቪስቶችን ይሰልላል", "", "FinFisher"),
+        ("Kominfo Blokir Aplikasi Tik Tok", "", "ByteDance"),
+        ("Власти Молдовы заблокировали 15 Telegram-каналов", "", "Telegram"),
     ],
 )
 def test_spellings_in_other_scripts_link(wl, title, summary, expected):
@@ -117,3 +123,8 @@ def test_a_government_body_keeps_its_country():
 )
 def test_the_x_platform_is_known_by_what_is_done_to_it(wl, title, summary, expected):
     assert link_companies(title, summary, wl).companies == expected
+
+
+def test_a_risky_name_hyphen_joined_to_a_latin_word_is_another_word(wl):
+    assert link_companies("X-ray scanners at the border, and the X-Files", "", wl).mentioned == ()
+    assert link_companies("Pegasus-style attack claimed", "", wl).mentioned == ()
