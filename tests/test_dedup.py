@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.dedup import (
@@ -135,3 +135,109 @@ def _normalise_every_character(text: str) -> str:
 def test_normalise_text_skips_the_walk_for_ascii_with_the_same_answer(text):
     # the hashes of stored items must not change: ASCII text (most feeds') skips the per-character walk
     assert normalise_text(text) == _normalise_every_character(text)
+
+
+# --------------------------------------------------------------------------- the plain-URL fast path
+
+def _urls_in_fixtures() -> list[str]:
+    """Every http(s) URL written in the captured feeds and feedparser's corpus (raw and entity-decoded)."""
+    import html
+    import re
+    from pathlib import Path
+
+    found: set[str] = set()
+    pattern = re.compile(r"""(?i)https?://[^\s"'<>\\]+""")
+    roots = [Path(__file__).parent / "fixtures", Path(__file__).parents[2] / "shared" / "data" / "feeds"]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
+            text = path.read_bytes().decode("utf-8", "replace")
+            for url in pattern.findall(text):
+                found.update((url, html.unescape(url)))
+    return sorted(found)
+
+
+FIXTURE_URLS = _urls_in_fixtures()
+
+
+def _variants(url: str) -> list[str]:
+    """The URL as feeds also write it: upper-case scheme and host, a trailing slash, tracking, a fragment."""
+    head, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return [url, f"{head.upper()}{sep}{host.upper()}{slash}{path}", url + "/", url + "#top",
+            url + ("&" if "?" in url else "?") + "utm_source=rss&b=2&a=1&fbclid=x", url + "?"]
+
+
+def test_the_plain_url_path_gives_the_reference_result_on_every_fixture_url():
+    from monitor.dedup import _canonical_reference, _plain_canonical
+
+    assert len(FIXTURE_URLS) > 1000
+    plain = 0
+    for url in FIXTURE_URLS:
+        for variant in _variants(url.strip()):
+            variant = variant.strip()
+            fast = _plain_canonical(variant)
+            if fast is not None:
+                plain += 1
+                assert fast == _canonical_reference(variant), variant
+            assert canonical_url(variant) == _canonical_reference(variant), variant
+    assert plain > 2000  # the fast path is taken by most of them
+
+
+@pytest.mark.parametrize("url", [
+    "https://e.org/a/./b", "https://e.org/a/../b", "https://e.org//a", "https://e.org/a%2Fb", "https://e.org/a;p=1",
+    "https://e.org/?q=a+b", "https://news.google.com/rss/articles/x", "https://www.google.com/url?q=https://a.org/",
+    "https://user@e.org/", "https://e.org:0/", "https://e.org:99999/", "https://xn--bcher-kva.example/",
+    "https://e.org./a", "https://[::1]/", "https://e.org/\u00e9", "ftp://e.org/",
+])
+def test_urls_that_are_not_plain_take_the_reference_path(url):
+    from monitor.dedup import _canonical_reference, _plain_canonical
+
+    assert _plain_canonical(url) is None or _plain_canonical(url) == _canonical_reference(url)
+    assert canonical_url(url) == _canonical_reference(url)
+
+
+_URL_CHARS = "aAzZ09-._~!$&'()*+,;=:@/%?#"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(["http", "https", "HTTP", "Https"]),
+    st.text("abcXYZ019-.", min_size=1, max_size=12),
+    st.one_of(st.none(), st.integers(0, 99999).map(str), st.sampled_from(["80", "443", "080"])),
+    st.text(_URL_CHARS, max_size=20),
+    st.one_of(st.none(), st.text(_URL_CHARS + "utm_", max_size=24)),
+    st.one_of(st.none(), st.text(_URL_CHARS, max_size=6)),
+)
+def test_the_plain_url_path_agrees_with_the_reference_on_generated_urls(scheme, host, port, path, query, fragment):
+    from monitor.dedup import _canonical_reference, _plain_canonical
+
+    url = f"{scheme}://{host}{':' + port if port is not None else ''}/{path}"
+    url += f"?{query}" if query is not None else ""
+    url += f"#{fragment}" if fragment is not None else ""
+    fast = _plain_canonical(url)
+    if fast is not None:
+        assert fast == _canonical_reference(url)
+    assert canonical_url(url) == _canonical_reference(url.strip())
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(["http", "https", "hTTp"]),
+    st.lists(st.text("aZ09-", min_size=1, max_size=5), min_size=1, max_size=3),
+    st.one_of(st.none(), st.sampled_from(["80", "443", "8080", "1"])),
+    st.lists(st.text("aZ09._~!$&'()*,=:@-", max_size=5), max_size=4),
+    st.one_of(st.none(), st.lists(st.tuples(st.sampled_from(["a", "B", "utm_x", "ref", "~", ""]),
+                                            st.text("aZ09._~=-", max_size=3)), max_size=4)),
+    st.one_of(st.none(), st.text("aZ09/._~-", max_size=4)),
+)
+def test_the_plain_url_path_agrees_with_the_reference_on_generated_plain_urls(scheme, labels, port, segments,
+                                                                             query, fragment):
+    from monitor.dedup import _canonical_reference, _plain_canonical
+
+    url = f"{scheme}://{'.'.join(labels)}{':' + port if port else ''}/{'/'.join(segments)}"
+    url += "?" + "&".join(f"{k}={v}" if v else k for k, v in query) if query is not None else ""
+    url += f"#{fragment}" if fragment is not None else ""
+    fast = _plain_canonical(url)
+    if fast is not None:
+        assert fast == _canonical_reference(url)
+    assert canonical_url(url) == _canonical_reference(url)

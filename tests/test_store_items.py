@@ -197,3 +197,70 @@ def test_two_stores_adding_the_same_items_at_once_store_each_once(store, store_u
     assert len(results) == 2
     assert len(ids) == len(set(ids)) == 40
     assert store.count_items() == 40
+
+
+# --------------------------------------------------------------------------- the SQLite insert path
+
+def _varied_batches() -> list[tuple[str, list, datetime]]:
+    """Batches that exercise every column and conflict: duplicates within a batch (by guid, URL and hash),
+    items already stored, empty guids and URLs, dates in other zones and naive, without a date or language,
+    not alertable, text with quotes, NUL-free odd characters and question marks, more rows than one INSERT."""
+    def raw(n: int, **changes):
+        base = RawItem(source="s", title=f"Title {n} 'quoted' ? ; --", url=f"https://e.org/{n}", guid=f"g{n}",
+                       summary=f"Summary {n} \u00e9\u4e2d\U0001f600", published=T0 - timedelta(minutes=n, microseconds=n),
+                       lang="en")
+        return replace(base, **changes)
+
+    plus5 = timezone(timedelta(hours=5, minutes=30))
+    first = [(raw(n), f"https://e.org/{n}", f"h{n}", n % 3 != 0, None) for n in range(450)]
+    second = [
+        (raw(1), "https://e.org/1", "h1", True, None),  # stored already
+        (raw(1000, guid=""), "https://e.org/1000", "h1000", True, "fr"),  # guid falls back to the URL
+        (raw(1001, guid="", url=""), "", "h1001", True, None),  # ... and to the hash
+        (raw(1002, published=None, lang=None), "https://e.org/1002", "h1002", False, None),
+        (raw(1003, published=datetime(2026, 3, 1, 17, 0, tzinfo=plus5)), "https://e.org/1003", "h1003", True, None),
+        (raw(1004, published=datetime(2026, 3, 1, 11, 0)), "https://e.org/1004", "h1004", True, None),  # naive
+        (raw(1005), "https://e.org/1005", "h1005", True, None),
+        (raw(1006, guid="g1005"), "https://e.org/1006", "h1006", True, None),  # same guid in the batch
+        (raw(1007), "https://e.org/1005", "h1007", True, None),  # same URL in the batch
+        (raw(1008), "https://e.org/1008", "h1005", True, None),  # same hash in the batch
+        (raw(1009), "https://e.org/2", "h1009", True, None),  # URL stored from another guid
+    ]
+    other_zone = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=plus5)
+    return [("a", first, T0), ("b", second, other_zone), ("a", first[:5], T0 + timedelta(hours=1))]
+
+
+def test_the_sqlite_insert_path_stores_what_sqlalchemys_executemany_stores(tmp_path, monkeypatch):
+    import sqlite3
+
+    results = {}
+    for fast in (True, False):
+        monkeypatch.setattr(Store, "fast_sqlite_inserts", fast)
+        store = Store.open(f"sqlite:///{tmp_path}/{fast}.db")
+        added = [store.add_items(source, entries, at) for source, entries, at in _varied_batches()]
+        # classifications too: new ones, then some replaced (another classifier, time and result)
+        ids = [item.id for batch in added for item in batch]
+        store.save_classifications([(i, _classification(i)) for i in ids[:300]], "cascade", T0)
+        store.save_classifications([(i, _classification(i, 1)) for i in ids[250:]], "rules",
+                                   datetime(2026, 3, 2, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-4))))
+        store.close()
+        with sqlite3.connect(tmp_path / f"{fast}.db") as con:
+            rows = con.execute("SELECT * FROM items ORDER BY id").fetchall()
+            types = con.execute("SELECT typeof(published), typeof(fetched_at), typeof(alertable) FROM items").fetchall()
+            classified = con.execute("SELECT *, typeof(classified_at), typeof(result) FROM classifications "
+                                     "ORDER BY item_id").fetchall()
+        results[fast] = (added, rows, types, classified)
+    assert results[True] == results[False]
+    added, rows, _, classified = results[True]
+    assert len(classified) == 456
+    assert [len(batch) for batch in added] == [450, 6, 0]
+    assert len(rows) == 456
+
+
+def _classification(n: int, variant: int = 0) -> Classification:
+    return Classification(
+        id=str(n), labels=("shutdown", "censorship")[: (n + variant) % 3], companies=("MTN",) if n % 2 else (),
+        inferred_companies=(), countries=("NG", "KE")[: n % 3], lang=None if n % 5 == 0 else "en",
+        scores={"shutdown": n / 7 + variant, "censorship": 1e-9 * n}, error="boom \u00e9" if n % 11 == 0 else None,
+        evidence=(Evidence("shutdown", f"cut \"{n}\" \u4e2d \U0001f600"),) if n % 4 == 0 else (),
+    )

@@ -164,17 +164,51 @@ class Store(WorkspaceQueries):
 
     def _insert_unseen(self, conn: Connection, items: Sequence[Item]) -> list[Item]:
         """Insert items in one statement; return those no unique index had seen, with their ids, in order."""
-        rows = [{name: value for name, value in vars(item).items() if name != "id"} for item in items]
-        # One cached statement, executed for many rows: SQLAlchemy batches them into multi-row INSERTs.
-        stmt = self._insert(t.items).on_conflict_do_nothing().returning(t.items.c.id, t.items.c.guid)
+        if self.dialect == "sqlite" and self.fast_sqlite_inserts:
+            returned = self._insert_items_sqlite(conn, items)
+        else:
+            rows = [{name: value for name, value in vars(item).items() if name != "id"} for item in items]
+            # One cached statement, executed for many rows: SQLAlchemy batches them into multi-row INSERTs.
+            stmt = self._insert(t.items).on_conflict_do_nothing().returning(t.items.c.id, t.items.c.guid)
+            returned = list(conn.execute(stmt, rows))
         # Two entries of one batch can share a guid, URL or hash: the first one listed wins, as one by one.
-        ids = {guid: item_id for item_id, guid in conn.execute(stmt, rows)}
+        ids = {guid: item_id for item_id, guid in returned}
         added, seen = [], set()
         for item in items:
             if item.guid in ids and item.guid not in seen:
                 seen.add(item.guid)
-                added.append(_with_id(item, ids[item.guid]))
+                added.append(Item(**{**vars(item), "id": ids[item.guid]}))
         return added
+
+    # Class-wide switch of the SQLite path below; tests turn it off to compare it with SQLAlchemy's own.
+    fast_sqlite_inserts = True
+
+    def _insert_items_sqlite(self, conn: Connection, items: Sequence[Item]) -> list[tuple[int, str]]:
+        """SQLite: the same multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING id, guid as SQLAlchemy's
+        executemany builds, with each value converted by the column type's own bind processor, but built once
+        per batch instead of row by row (SQLAlchemy's per-row work was two thirds of a stored item's CPU)."""
+        sql, columns = self._items_insert_sql(conn, len(items))
+        params: list[Any] = []
+        for item in items:
+            values = vars(item)
+            params += [value if process is None or value is None else process(value)
+                       for name, process in columns for value in (values[name],)]
+        return [(item_id, guid) for item_id, guid in conn.exec_driver_sql(sql, tuple(params))]
+
+    def _items_insert_sql(self, conn: Connection, rows: int) -> tuple[str, list[tuple[str, Any]]]:
+        """The SQL of an INSERT of `rows` items (cached by row count) and each column with its bind processor."""
+        cache = self.__dict__.setdefault("_items_sql", {})
+        if "columns" not in cache:
+            dialect = conn.dialect
+            cache["columns"] = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect))
+                                for c in t.items.columns if c.name != "id"]
+        columns = cache["columns"]
+        if rows not in cache:
+            names = ", ".join(name for name, _ in columns)
+            row = "(" + ", ".join("?" for _ in columns) + ")"
+            cache[rows] = (f"INSERT INTO items ({names}) VALUES {', '.join([row] * rows)} "
+                           "ON CONFLICT DO NOTHING RETURNING id, guid")
+        return cache[rows], columns
 
     def _lock_items(self, conn: Connection) -> None:
         """Make concurrent add_items queue on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
@@ -244,12 +278,29 @@ class Store(WorkspaceQueries):
             return
         rows = [{"item_id": item_id, "classifier": classifier, "classified_at": at,
                  "result": t.classification_json(c)} for item_id, c in results]
+        if self.dialect == "sqlite" and self.fast_sqlite_inserts:
+            with self._tx() as conn:
+                self._save_classifications_sqlite(conn, rows)
+            return
         stmt = self._insert(t.classifications)
         stmt = stmt.on_conflict_do_update(index_elements=["item_id"], set_={
             "classifier": stmt.excluded.classifier, "classified_at": stmt.excluded.classified_at,
             "result": stmt.excluded.result})
         with self._tx() as conn:
             conn.execute(stmt, rows)
+
+    def _save_classifications_sqlite(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """SQLite: `save_classifications`'s upsert as one DBAPI executemany, each value converted by its column
+        type's own bind processor (the JSON text and the date exactly as SQLAlchemy writes them)."""
+        dialect = conn.dialect
+        columns = [(c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in t.classifications.columns]
+        names = [name for name, _ in columns]
+        sql = (f"INSERT INTO classifications ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)}) "
+               "ON CONFLICT (item_id) DO UPDATE SET "
+               + ", ".join(f"{name} = excluded.{name}" for name in names if name != "item_id"))
+        params = [tuple(row[name] if process is None or row[name] is None else process(row[name])
+                        for name, process in columns) for row in rows]
+        conn.exec_driver_sql(sql, params)
 
     def get_classification(self, item_id: int) -> Classification | None:
         """Return an item's classification, or None."""
