@@ -227,3 +227,28 @@ def test_the_locked_split_still_matches_its_committed_hash():
     rows = {r["id"]: r for r in map(json.loads, (DATA / "corpus.jsonl").open(encoding="utf-8"))}
     assert training.split_hash(split["test"], rows) == split["sha256"]
     assert len(split["test"]) >= 0.25 * len(rows)
+
+
+def test_stage_two_averages_its_seeded_networks_in_one_wider_network():
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(160, 6))
+    y = np.zeros((160, 5), dtype=bool)
+    y[:, 0] = x[:, 0] > 0.3
+    y[:, 1] = x[:, 1] + x[:, 2] > 0
+    y[:, 4] = y[:, 0] | y[:, 1]
+    y[:5, 2] = y[5:10, 3] = True
+    bag = training.fit_dense(x, y, hidden=8, seeds=3)
+    alone = training.fit_dense(x, y, hidden=8, seeds=1)
+    assert bag.hidden_w.shape == (24, 6) and bag.weights.shape == (5, 24)
+    # the first block is seed 0's network, its output weights a third of what they are alone
+    np.testing.assert_allclose(bag.hidden_w[:8], alone.hidden_w)
+    np.testing.assert_allclose(bag.weights[:, :8] * 3, alone.weights)
+
+    def member(k: int) -> np.ndarray:
+        rows = slice(8 * k, 8 * k + 8)
+        return training.DenseStage(mean=bag.mean, scale=bag.scale, weights=bag.weights[:, rows] * 3,
+                                   bias=np.zeros(5), hidden_w=bag.hidden_w[rows], hidden_b=bag.hidden_b[rows]).logits(x)
+
+    mean_of_members = np.mean([member(k) for k in range(3)], axis=0) + bag.bias
+    np.testing.assert_allclose(bag.logits(x), mean_of_members, atol=1e-9)
