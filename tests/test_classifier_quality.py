@@ -62,18 +62,18 @@ def cascade_result(cascade_predictions, heldout_rows, watchlist):
 
 
 def test_cascade_holds_its_quality_floors(cascade_result):
-    # Measured on the 1,079 locked items: macro-F1 0.888, false alarms 3.7% (English 1.2%, other languages
-    # 5.0%), non-English 0.862, lowest label F1 0.865 (CV on 2,576 items: 0.882, 4.4%).
-    assert cascade_result["macro_f1"] >= 0.86
+    # Measured on the 1,452 locked items: macro-F1 0.901, false alarms 3.6% (English 1.5%, other languages
+    # 4.5%), non-English 0.878, lowest label F1 0.877 (CV on 3,283 items: 0.888, 4.3%).
+    assert cascade_result["macro_f1"] >= 0.88
     assert cascade_result["false_alarm_rate"] <= 0.05
-    assert cascade_result["languages"]["non_en"]["macro_f1"] >= 0.83
-    assert all(cascade_result["labels"][label]["f1"] >= 0.84 for label in LABELS)
+    assert cascade_result["languages"]["non_en"]["macro_f1"] >= 0.85
+    assert all(cascade_result["labels"][label]["f1"] >= 0.86 for label in LABELS)
 
 
 def test_rules_kind_holds_its_floors(heldout_rows, watchlist):
     rules_only = build_classifier(ClassifierSettings(kind="rules"), Deps(watchlist=watchlist))
     result = evaluate(heldout_rows, rules_only.classify_many(_inputs(heldout_rows)), watchlist, rounds=0)
-    # Measured on the 1,079 locked items: macro-F1 0.602 (English 0.80, other languages 0.45: the cue lexicon
+    # Measured on the 1,452 locked items: macro-F1 0.598 (English 0.80, other languages 0.47: the cue lexicon
     # is thin outside English), false alarms 4.9%. It is the fallback without the model, not the default.
     assert result["macro_f1"] >= 0.57
     assert result["false_alarm_rate"] <= 0.10
