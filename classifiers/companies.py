@@ -110,9 +110,12 @@ _AFTER = re.compile(
     r"researchers?|analysts?|security (?:team|researchers)|threat (?:intelligence|analysis))\b|"
     # (", the paper said", ", NetBlocks said" after a name: someone else speaks)
     # ("were told to shut down", "was notified of the order": passive, the company was the one ordered)
-    r"(?!\s*[,،])(?![^.;:!?]{0,12}?\b(?:was|were|been|being|be|is|are)\s+(?:told|notified|alerted|warned|asked)\b)"
+    # ("spyware found on phones", "cameras discovered in police stations": the thing found, not the finder)
+    r"(?!\s*[,،])(?![^.;:!?]{0,12}?\b(?:was|were|been|being|be|is|are)\s+"
+    r"(?:told|notified|alerted|warned|asked|found|discovered|detected|observed)\b)"
     r"[^.;:!?]{0,12}?\b"
-    r"(said|says|told|reported|confirmed|found|observed|noted|showed|shows|detected|discovered|"
+    r"(said|says|told|reported|confirmed|noted|showed|shows|"
+    r"(?:found|observed|detected|discovered)(?!\s+(?:on|in|at|inside|within|aboard|among|across)\b)|"
     r"notified|notifications?|warned|alerted|sent (?:\w+ )?(?:threat )?(?:notifications|alerts|warnings)|"
     r"patched|fixed|issued (?:a )?(?:patch|fix|update)|exposed|exposes|uncovered|uncovers|revealed|reveals|"
     r"disclosed|discloses|warns|attributed|spokes(?:person|man|woman)|"

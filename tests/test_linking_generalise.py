@@ -128,3 +128,17 @@ def test_the_x_platform_is_known_by_what_is_done_to_it(wl, title, summary, expec
 def test_a_risky_name_hyphen_joined_to_a_latin_word_is_another_word(wl):
     assert link_companies("X-ray scanners at the border, and the X-Files", "", wl).mentioned == ()
     assert link_companies("Pegasus-style attack claimed", "", wl).mentioned == ()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "NSO Group spyware found on phones of journalists",
+        "NSO Group Pegasus found on phones of Serbian journalists",
+        "Pegasus spyware was found on the phones of two reporters",
+        "Huawei cameras discovered in Uganda police stations",
+    ],
+)
+def test_the_thing_found_takes_part_the_finder_does_not(wl, title):
+    assert link_companies(title, "", wl).companies != ()
+    assert link_companies("Microsoft discovered the flaw and patched it", "", wl).companies == ()
