@@ -123,6 +123,30 @@ def test_check_config_reports_every_error_at_once_one_line_each(tmp_path, env):
     assert lines[-1].startswith("error: configuration is not valid")
 
 
+def test_check_config_reports_every_error_of_one_source_even_with_an_unknown_kind(tmp_path, env):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: a, kind: atom, url: 'ftp://a.example.org/f', interval: 5s, enabled: maybe}\n",
+                       encoding="utf-8")
+    result = invoke(["--sources", str(sources), "check-config"], env)
+    assert result.exit_code == 1
+    for start in ("sources[0].kind: unknown", "sources[0].url: not an http(s) URL", "sources[0].interval: at least 60s",
+                  "sources[0].enabled: must be true or false"):
+        assert f"{sources}:{start}" in result.output, (start, result.output)
+    assert "(4 problems)" in result.output
+
+
+def test_check_config_says_a_number_setting_is_not_a_number_in_its_own_words(tmp_path, env):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("smtp:\n  port: abc\nfetch:\n  read_timeout_s: soon\n", encoding="utf-8")
+    result = invoke(["--settings", str(settings), "check-config"], {**env, "SMTP_PORT": ""})
+    assert result.exit_code == 1
+    assert f"{settings}:smtp.port: must be a whole number, not 'abc'" in result.output
+    assert f"{settings}:fetch.read_timeout_s: must be a number, not 'soon'" in result.output
+    assert "invalid literal" not in result.output and "could not convert" not in result.output
+    from_env = invoke(["check-config"], {**env, "SMTP_PORT": "abc"})
+    assert "$SMTP_PORT:smtp.port: must be a whole number, not 'abc'" in from_env.output
+
+
 def test_check_config_store_url_scheme(env):
     result = invoke(["--db", "mysql://u:secretpw@h/db", "check-config"], env)
     assert result.exit_code == 1
