@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -209,3 +211,26 @@ def rebuilt_line(path: Path, old: OldDemoStore) -> str:
             + (f"kept its {_listed(kept)}" if kept else "it had no accounts to keep")
             + "; reviews and subscriptions made in it were reset" + (f" ({', '.join(reset)})" if reset else ""))
 
+
+def invocation(argv0: str | None = None, path_env: str | None = None) -> str:
+    """How to run this command again exactly as printed: `rights-monitor` when the shell finds this very program
+    on its PATH (an activated virtual environment), else its path (`.venv/bin/rights-monitor`)."""
+    import os
+
+    program = Path(argv0 if argv0 is not None else sys.argv[0])
+    if program.name == "__main__.py":  # python -m monitor
+        return f"{_shown_path(Path(sys.executable))} -m monitor"
+    found = shutil.which(program.name, path=path_env if path_env is not None else os.environ.get("PATH"))
+    if found and program.exists() and Path(found).resolve() == program.resolve():
+        return program.name
+    return _shown_path(program)
+
+
+def _shown_path(program: Path) -> str:
+    """A program's path as a shell runs it: relative to the current folder (`.venv/bin/x`) when inside it."""
+    absolute = Path.cwd() / program if not program.is_absolute() else program
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if relative.parent != Path(".") else f"./{relative}"

@@ -93,3 +93,27 @@ def test_a_demo_store_that_cannot_be_read_is_moved_aside_not_deleted(tmp_path, m
     assert f"so it was moved to {db}.unreadable and no account was kept" in result.output
     assert Path(f"{db}.unreadable").read_bytes() == b"not a database, but somebody's file"
 
+
+# --------------------------------------------------------------------------- the closing hint runs as printed
+
+
+def test_the_closing_hint_names_the_program_as_the_shell_will_find_it(tmp_path, monkeypatch, classifier_factory):
+    from monitor.demo import invocation
+
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    program = venv_bin / "rights-monitor"
+    program.write_text("#!/bin/sh\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    # `make demo` runs .venv/bin/rights-monitor without activating the virtual environment
+    assert invocation(".venv/bin/rights-monitor", path_env="/usr/bin:/bin") == ".venv/bin/rights-monitor"
+    assert invocation(str(program), path_env="/usr/bin:/bin") == ".venv/bin/rights-monitor"
+    # activated: the shell finds this very program by its name
+    assert invocation(str(program), path_env=f"{venv_bin}:/usr/bin") == "rights-monitor"
+    # the printed hint
+    monkeypatch.setattr("sys.argv", [".venv/bin/rights-monitor", "demo"])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    result = demo_cli(tmp_path, monkeypatch, classifier_factory, "demo", "--db", "var/demo.db")
+    assert result.exit_code == 0, result.output
+    assert "review them with `.venv/bin/rights-monitor --db sqlite:///var/demo.db incidents list`" in result.output

@@ -64,6 +64,16 @@ def test_subscribe_refuses_email_without_smtp(env):
     assert result.exit_code == 2 and "--email: email is not configured: set SMTP_HOST" in result.output
 
 
+def test_subscribe_refuses_a_loopback_webhook_and_says_how_to_allow_it(env):
+    result = invoke(["subscribe", "local", "--json-webhook", "http://127.0.0.1:8089/hook"], env)
+    assert result.exit_code == 2
+    assert ("127.0.0.1 is a loopback address (127.0.0.1); to allow it, add 127.0.0.1:8089 to fetch.allow_hosts in the "
+            "settings file or to RIGHTS_MONITOR_ALLOW_HOSTS") in " ".join(result.output.split())
+    allowed = invoke(["subscribe", "local", "--json-webhook", "http://127.0.0.1:8089/hook"],
+                     {**env, "RIGHTS_MONITOR_ALLOW_HOSTS": "127.0.0.1:8089"})
+    assert allowed.exit_code == 0, allowed.output  # the advice works as given
+
+
 def test_subscribe_names_every_unknown_reference_with_did_you_mean(env):
     env = {**env, "SLACK_BOT_TOKEN": "xoxb-1"}
     result = invoke(["subscribe", "fund", "--slack-channel", "C042", "--company", "Vodafon", "--company", "MTN Group",
@@ -145,6 +155,15 @@ def test_check_config_says_a_number_setting_is_not_a_number_in_its_own_words(tmp
     assert "invalid literal" not in result.output and "could not convert" not in result.output
     from_env = invoke(["check-config"], {**env, "SMTP_PORT": "abc"})
     assert "$SMTP_PORT:smtp.port: must be a whole number, not 'abc'" in from_env.output
+
+
+def test_check_config_counts_in_words(env):
+    store = Store.open(env["RIGHTS_MONITOR_DB"])
+    store.upsert_subscription(Subscription(name="console", channel=Channel("console", ("stdout",))))
+    store.close()
+    result = invoke(["check-config"], env)
+    assert result.exit_code == 0, result.output
+    assert "(1 subscription)" in result.output and "(0 user files)" in result.output
 
 
 def test_check_config_store_url_scheme(env):

@@ -17,7 +17,7 @@ from monitor.commands.root import _settings, cli
 @click.pass_context
 def demo(ctx: click.Context, db_path: str) -> None:
     """Serve sample feeds on loopback and run the whole pipeline: incidents and alerts on the console."""
-    from monitor.demo import carry_into, read_old_demo_store, rebuilt_line, run_demo, sqlite_files
+    from monitor.demo import carry_into, invocation, read_old_demo_store, rebuilt_line, run_demo, sqlite_files
 
     path = Path(db_path)
     settings = dataclasses.replace(_settings(ctx), db_url=f"sqlite:///{path}", subscriptions_path=None)
@@ -31,4 +31,4 @@ def demo(ctx: click.Context, db_path: str) -> None:
     if old is not None:
         click.echo(rebuilt_line(path, old))
     click.echo(f"demo: {result['incidents']} incidents in {path}; review them with "
-               f"`rights-monitor --db sqlite:///{path} incidents list`")
+               f"`{invocation()} --db sqlite:///{path} incidents list`")
