@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-from monitor.types import SourceConfig
+from monitor.types import NamedWatchlist, SourceConfig
 
 FEEDS = {"ngo": "Demo NGO alerts", "news": "Demo world news", "press": "Demo tech press"}
 
@@ -122,3 +125,112 @@ async def run_demo(settings, say: Callable[[str], None]) -> dict:
         finally:
             await rt.aclose()
     return {"first": first.to_json(), "second": second.to_json(), "incidents": len(incidents)}
+
+
+# --------------------------------------------------------------------------- rebuilding the demo store
+
+
+@dataclass
+class OldDemoStore:
+    """What a re-run of the demo keeps of the store it rebuilds (the accounts that `user add` and `token create`
+    made, and the workspace's watchlists) and what it resets (reviews, subscriptions, source changes)."""
+
+    users: list[dict[str, Any]] = field(default_factory=list)
+    tokens: list[dict[str, Any]] = field(default_factory=list)
+    watchlists: list[NamedWatchlist] = field(default_factory=list)
+    reset: dict[str, int] = field(default_factory=dict)  # {"reviewed incident": 2, "subscription": 1, ...}
+    unreadable: str | None = None  # why the old store could not be read; it was moved to `moved_to`
+    moved_to: Path | None = None
+
+
+def sqlite_files(path: Path) -> list[Path]:
+    """A SQLite store's file and its write-ahead log and shared-memory files."""
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")]
+
+
+def read_old_demo_store(path: Path) -> OldDemoStore | None:
+    """Read what a rebuild keeps from the demo store at `path` (None when there is none). A file that is not a
+    readable store is moved aside to `PATH.unreadable`, never deleted unread."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from monitor.errors import MonitorError
+    from monitor.store import Store
+    from monitor.wiring import console_subscription
+
+    if not path.exists():
+        return None
+    try:
+        store = Store.open(f"sqlite:///{path}")
+        try:
+            users, tokens = store.export_accounts()
+            old = OldDemoStore(users, tokens, store.list_watchlists(), {
+                "reviewed incident": sum(1 for i in store.list_incidents(limit=1_000_000)
+                                         if i.review != "new" or i.status != "open"),
+                "subscription": sum(1 for s in store.list_subscriptions() if s != console_subscription()),
+                "source change": len(store.list_source_changes())})
+        finally:
+            store.close()
+    except (MonitorError, SQLAlchemyError, OSError) as exc:
+        moved_to = Path(f"{path}.unreadable")
+        for file, target in zip(sqlite_files(path), sqlite_files(moved_to), strict=True):
+            target.unlink(missing_ok=True)
+            if file.exists():
+                file.replace(target)
+        return OldDemoStore(unreadable=str(exc).splitlines()[0], moved_to=moved_to)
+    return old
+
+
+def carry_into(db_url: str, old: OldDemoStore) -> None:
+    """Put the kept accounts and watchlists into the new demo store (created here)."""
+    from monitor.store import Store
+
+    store = Store.open(db_url)
+    try:
+        store.import_accounts(old.users, old.tokens)
+        for watchlist in old.watchlists:
+            store.save_watchlist(watchlist)
+    finally:
+        store.close()
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def rebuilt_line(path: Path, old: OldDemoStore) -> str:
+    """One line saying that the demo store was rebuilt, what it kept and what was reset."""
+    from monitor.readable import counted
+
+    if old.unreadable is not None:
+        return (f"rebuilt the demo store {path}: the old one could not be read ({old.unreadable}), so it was moved "
+                f"to {old.moved_to} and no account was kept (add them again with `user add`)")
+    kept = [counted(n, noun) for n, noun in ((len(old.users), "account"), (len(old.tokens), "API token"),
+                                              (len(old.watchlists), "watchlist")) if n]
+    reset = [counted(n, noun) for noun, n in old.reset.items() if n]
+    return (f"rebuilt the demo store {path} with fresh demo incidents: "
+            + (f"kept its {_listed(kept)}" if kept else "it had no accounts to keep")
+            + "; reviews and subscriptions made in it were reset" + (f" ({', '.join(reset)})" if reset else ""))
+
+
+def invocation(argv0: str | None = None, path_env: str | None = None) -> str:
+    """How to run this command again exactly as printed: `rights-monitor` when the shell finds this very program
+    on its PATH (an activated virtual environment), else its path (`.venv/bin/rights-monitor`)."""
+    import os
+
+    program = Path(argv0 if argv0 is not None else sys.argv[0])
+    if program.name == "__main__.py":  # python -m monitor
+        return f"{_shown_path(Path(sys.executable))} -m monitor"
+    found = shutil.which(program.name, path=path_env if path_env is not None else os.environ.get("PATH"))
+    if found and program.exists() and Path(found).resolve() == program.resolve():
+        return program.name
+    return _shown_path(program)
+
+
+def _shown_path(program: Path) -> str:
+    """A program's path as a shell runs it: relative to the current folder (`.venv/bin/x`) when inside it."""
+    absolute = Path.cwd() / program if not program.is_absolute() else program
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if relative.parent != Path(".") else f"./{relative}"

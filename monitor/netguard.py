@@ -20,6 +20,12 @@ from monitor.errors import SourceError
 from monitor.hygiene import clean_line
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class BlockedAddress(SourceError):
+    """A URL refused because its host is (or resolves to) an internal address: the operator's allow-list
+    (`fetch.allow_hosts`) may let it through."""
+
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
@@ -84,10 +90,14 @@ class UrlGuard:
         return [str(ip) for ip in addresses]
 
     def refusal(self, url: str) -> str | None:
-        """Why a user's webhook URL may not be used (it points inside), or None; one that does not resolve now is
-        checked again at each send."""
+        """Why a user's webhook URL may not be used (it points inside), with how an operator lets it through, or
+        None; one that does not resolve now is checked again at each send."""
         try:
             self.check_blocking(url)
+        except BlockedAddress as exc:
+            _, host, port = split_url(url)
+            return (f"{str(exc).split(': ', 1)[-1]}; to allow it, add {host}:{port} to fetch.allow_hosts in the "
+                    "settings file or to RIGHTS_MONITOR_ALLOW_HOSTS")
         except SourceError as exc:
             return None if str(exc).startswith("DNS lookup failed") else str(exc).split(": ", 1)[-1]
         return None
@@ -114,7 +124,7 @@ class UrlGuard:
                 continue
             reason = blocked_reason(ip)
             if reason:
-                raise SourceError(f"refused URL {shown(url)}: {host} is a {reason} address ({ip})")
+                raise BlockedAddress(f"refused URL {shown(url)}: {host} is a {reason} address ({ip})")
 
     async def _addresses(self, url: str, host: str, port: int) -> list[str]:
         try:

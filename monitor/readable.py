@@ -30,6 +30,11 @@ def _clean(url: str) -> str:
         return url
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 subscription`, `2 subscriptions`: a count with its noun, plural when the count is not one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def cut_at_word(text: str, limit: int) -> str:
     """Shorten text to at most `limit` characters at a word boundary, ending with an ellipsis when cut."""
     text = " ".join(text.split())

@@ -52,7 +52,7 @@ def test_literal_secret_is_refused_with_its_path(tmp_path):
 def test_unknown_key_and_bad_type_name_the_path(tmp_path):
     with pytest.raises(ConfigError, match=r"fetch\.timeout: unknown setting"):
         load_settings(write(tmp_path, "fetch:\n  timeout: 3\n"), env={})
-    with pytest.raises(ConfigError, match=r"smtp\.port: expected int"):
+    with pytest.raises(ConfigError, match=r"smtp\.port: must be a whole number, not 'lots'"):
         load_settings(write(tmp_path, "smtp:\n  port: lots\n"), env={})
 
 

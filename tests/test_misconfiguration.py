@@ -64,6 +64,16 @@ def test_subscribe_refuses_email_without_smtp(env):
     assert result.exit_code == 2 and "--email: email is not configured: set SMTP_HOST" in result.output
 
 
+def test_subscribe_refuses_a_loopback_webhook_and_says_how_to_allow_it(env):
+    result = invoke(["subscribe", "local", "--json-webhook", "http://127.0.0.1:8089/hook"], env)
+    assert result.exit_code == 2
+    assert ("127.0.0.1 is a loopback address (127.0.0.1); to allow it, add 127.0.0.1:8089 to fetch.allow_hosts in the "
+            "settings file or to RIGHTS_MONITOR_ALLOW_HOSTS") in " ".join(result.output.split())
+    allowed = invoke(["subscribe", "local", "--json-webhook", "http://127.0.0.1:8089/hook"],
+                     {**env, "RIGHTS_MONITOR_ALLOW_HOSTS": "127.0.0.1:8089"})
+    assert allowed.exit_code == 0, allowed.output  # the advice works as given
+
+
 def test_subscribe_names_every_unknown_reference_with_did_you_mean(env):
     env = {**env, "SLACK_BOT_TOKEN": "xoxb-1"}
     result = invoke(["subscribe", "fund", "--slack-channel", "C042", "--company", "Vodafon", "--company", "MTN Group",
@@ -121,6 +131,39 @@ def test_check_config_reports_every_error_at_once_one_line_each(tmp_path, env):
         assert any(start in line for line in lines), (start, result.output)
     assert not any(line.startswith("ok:") for line in lines)
     assert lines[-1].startswith("error: configuration is not valid")
+
+
+def test_check_config_reports_every_error_of_one_source_even_with_an_unknown_kind(tmp_path, env):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: a, kind: atom, url: 'ftp://a.example.org/f', interval: 5s, enabled: maybe}\n",
+                       encoding="utf-8")
+    result = invoke(["--sources", str(sources), "check-config"], env)
+    assert result.exit_code == 1
+    for start in ("sources[0].kind: unknown", "sources[0].url: not an http(s) URL", "sources[0].interval: at least 60s",
+                  "sources[0].enabled: must be true or false"):
+        assert f"{sources}:{start}" in result.output, (start, result.output)
+    assert "(4 problems)" in result.output
+
+
+def test_check_config_says_a_number_setting_is_not_a_number_in_its_own_words(tmp_path, env):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("smtp:\n  port: abc\nfetch:\n  read_timeout_s: soon\n", encoding="utf-8")
+    result = invoke(["--settings", str(settings), "check-config"], {**env, "SMTP_PORT": ""})
+    assert result.exit_code == 1
+    assert f"{settings}:smtp.port: must be a whole number, not 'abc'" in result.output
+    assert f"{settings}:fetch.read_timeout_s: must be a number, not 'soon'" in result.output
+    assert "invalid literal" not in result.output and "could not convert" not in result.output
+    from_env = invoke(["check-config"], {**env, "SMTP_PORT": "abc"})
+    assert "$SMTP_PORT:smtp.port: must be a whole number, not 'abc'" in from_env.output
+
+
+def test_check_config_counts_in_words(env):
+    store = Store.open(env["RIGHTS_MONITOR_DB"])
+    store.upsert_subscription(Subscription(name="console", channel=Channel("console", ("stdout",))))
+    store.close()
+    result = invoke(["check-config"], env)
+    assert result.exit_code == 0, result.output
+    assert "(1 subscription)" in result.output and "(0 user files)" in result.output
 
 
 def test_check_config_store_url_scheme(env):

@@ -75,6 +75,18 @@ def test_run_says_when_no_source_is_reachable(tmp_path):
     assert "Traceback" not in err and "stopped" in err
 
 
+def test_run_counts_enabled_and_disabled_sources_unambiguously(tmp_path):
+    port = closed_port()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [
+        {"name": "on-a", "kind": "rss", "url": f"http://127.0.0.1:{port}/a.xml"},
+        {"name": "on-b", "kind": "rss", "url": f"http://127.0.0.1:{port}/b.xml"},
+        {"name": "off", "kind": "rss", "url": f"http://127.0.0.1:{port}/c.xml", "enabled": False}]}), encoding="utf-8")
+    code, err = run_until([], base_env(tmp_path, sources), "rights-monitor: ")
+    assert code == 0, err
+    assert "rights-monitor: 2 sources enabled, 1 disabled, store " in err
+
+
 def test_run_reports_each_period_and_heartbeats_at_v(tmp_path):
     with FeedServer() as feeds:
         feeds.route("/a.xml", rss([{"title": "Phone maker opens a shop", "url": "https://e.example.org/1",

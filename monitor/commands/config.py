@@ -47,6 +47,7 @@ def origin_of_classifier(opts: Options) -> str:
 
 def collect_config_errors(settings, classifier_origin: str = "settings") -> tuple[list[ConfigError], list[str]]:
     """Every error in every file and in the store's subscriptions, and a note of what was checked."""
+    from monitor.readable import counted
     from monitor.sources.catalog import check_sources, load_sources
     from monitor.watchlist import check_watchlist, load_watchlist
     from monitor.wiring import build_notifiers, make_deps
@@ -57,7 +58,7 @@ def collect_config_errors(settings, classifier_origin: str = "settings") -> tupl
     errors += classifier_errors(settings, classifier_origin)
     watchlist_errors = check_watchlist(settings.watchlist_paths)
     errors += watchlist_errors
-    checked.append(f"watchlist ({len(settings.watchlist_paths)} user files)")
+    checked.append(f"watchlist ({counted(len(settings.watchlist_paths), 'user file')})")
     if watchlist_errors:
         return errors, checked
     watchlist = load_watchlist(settings.watchlist_paths)
@@ -109,6 +110,7 @@ def store_subscription_errors(settings, watchlist, channels: Channels) -> tuple[
 
     Also returns the names of the workspace's watchlists (kept in the store), which subscriptions may name.
     """
+    from monitor.readable import counted
     from monitor.store.migrate import sqlite_file
     from monitor.wiring import open_store
 
@@ -127,7 +129,7 @@ def store_subscription_errors(settings, watchlist, channels: Channels) -> tuple[
         store.close()
     errors = [error for sub in subs
               for error in _problems(sub, watchlist, channels, f"subscriptions[{sub.name}]", shown, lists)]
-    return errors, f"store {shown} ({len(subs)} subscriptions)", lists
+    return errors, f"store {shown} ({counted(len(subs), 'subscription')})", lists
 
 
 def _problems(sub, watchlist, channels: Channels, where: str, file: str, workspace_lists=()) -> list[ConfigError]:

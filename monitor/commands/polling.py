@@ -156,7 +156,7 @@ async def _run_forever(settings, report_every: float, broker: str | None = None)
     for signum in (signal.SIGINT, signal.SIGTERM):  # systemd and docker stop with SIGTERM
         loop.add_signal_handler(signum, stop.set)
     enabled = sum(1 for s in rt.sources if s.enabled)
-    say(f"rights-monitor: {enabled} sources" + (f" ({len(rt.sources) - enabled} disabled)" if enabled < len(rt.sources) else "")
+    say(f"rights-monitor: {sources_count(enabled, len(rt.sources) - enabled)}"
         + f", store {shown_db(settings.db_url)}{_broker_mode(broker)}; a summary every {report_every:g}s "
         "(-v: each poll); Ctrl-C or SIGTERM stops")
     if broker:
@@ -211,6 +211,13 @@ def subscription_notices(rt) -> list[str]:
         return ["no subscriptions: alerts are stored but sent nowhere (`rights-monitor subscribe --help`)"]
     return [f"subscription {s.name}: {problem}; its alerts wait in the outbox (`rights-monitor deliveries`)"
             for s in subs if (problem := channel_problem(s.channel.kind, rt.notifiers))]
+
+
+def sources_count(enabled: int, disabled: int) -> str:
+    """`70 sources enabled, 1 disabled`: how many of the configured sources are polled, unambiguous."""
+    from monitor.readable import counted
+
+    return counted(enabled, "source") + (f" enabled, {disabled} disabled" if disabled else "")
 
 
 def shown_db(url: str) -> str:

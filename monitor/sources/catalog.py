@@ -118,33 +118,46 @@ def _entries(document: Any, errors: list[ConfigError]) -> Iterator[tuple[int, Ma
 
 
 def _entry(entry: Mapping[str, Any], defaults: Mapping[str, Any], path: str, errors: list[ConfigError]):
-    merged = {**defaults, **entry}
-    try:
-        return _config(merged, path)
-    except ConfigError as exc:
-        errors.append(exc)
-        return None
+    config, problems = _checked({**defaults, **entry}, path)
+    errors.extend(problems)
+    return config
 
 
 def _config(entry: Mapping[str, Any], path: str) -> SourceConfig:
-    name = _name(entry, path)
-    kind_cls = _kind(entry, path)
-    url = _url(entry, path)
-    options = _options(entry, path)
-    kind_cls.validate_options(options, path)
-    return SourceConfig(
-        name=name,
-        kind=entry["kind"],
-        url=url,
-        interval_s=_interval(entry, path),
-        enabled=_bool(entry, "enabled", True, path),
-        category=_category(entry, path),
-        lang=_lang(entry, path),
-        countries=_countries(entry, path),
-        verified=_bool(entry, "verified", True, path),
-        fetch_article=_bool(entry, "fetch_article", False, path),
-        options=options,
-    )
+    config, problems = _checked(entry, path)
+    if problems:
+        raise problems[0]
+    assert config is not None
+    return config
+
+
+def _checked(entry: Mapping[str, Any], path: str) -> tuple[SourceConfig | None, list[ConfigError]]:
+    """Check every field of one entry, so that one bad field (an unknown kind) hides none of the others."""
+    problems: list[ConfigError] = []
+
+    def field(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except ConfigError as exc:
+            problems.append(exc)
+            return None
+
+    name, kind_cls, url = field(_name, entry, path), field(_kind, entry, path), field(_url, entry, path)
+    options = field(_options, entry, path)
+    if kind_cls is not None and options is not None:
+        field(kind_cls.validate_options, options, path)
+    fields = {
+        "interval_s": field(_interval, entry, path),
+        "enabled": field(_bool, entry, "enabled", True, path),
+        "category": field(_category, entry, path),
+        "lang": field(_lang, entry, path),
+        "countries": field(_countries, entry, path),
+        "verified": field(_bool, entry, "verified", True, path),
+        "fetch_article": field(_bool, entry, "fetch_article", False, path),
+    }
+    if problems:
+        return None, problems
+    return SourceConfig(name=name, kind=entry["kind"], url=url, options=options, **fields), []
 
 
 def _name(entry: Mapping[str, Any], path: str) -> str:

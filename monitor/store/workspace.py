@@ -226,6 +226,30 @@ class WorkspaceQueries:
         with self._tx() as conn:
             conn.execute(t.api_tokens.delete().where(c.user_id == user_id, c.name == name))
 
+    def export_accounts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Return every account and API token as rows (hashes only), for `import_accounts` into another store."""
+        with self._tx() as conn:
+            users = [dict(row._mapping) for row in conn.execute(select(t.users).order_by(t.users.c.id))]
+            tokens = [dict(row._mapping) for row in conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.id))]
+        return users, tokens
+
+    def import_accounts(self, users: Sequence[dict[str, Any]], tokens: Sequence[dict[str, Any]]) -> None:
+        """Add accounts and tokens exported from another store, in one transaction: each token stays tied to its
+        user (by a new id here); an email already here keeps its account here, and gains the exported tokens."""
+        with self._tx() as conn:
+            new_ids: dict[int, int] = {}
+            for user in users:
+                row = {k: v for k, v in user.items() if k != "id"}
+                conn.execute(self._insert(t.users).values(**row).on_conflict_do_nothing(index_elements=["email"]))
+                new_ids[user["id"]] = conn.execute(
+                    select(t.users.c.id).where(t.users.c.email == row["email"])).scalar_one()
+            for token in tokens:
+                if token["user_id"] is not None and token["user_id"] not in new_ids:
+                    continue  # its user was not exported with it
+                row = {**{k: v for k, v in token.items() if k != "id"},
+                       "user_id": None if token["user_id"] is None else new_ids[token["user_id"]]}
+                conn.execute(self._insert(t.api_tokens).values(**row).on_conflict_do_nothing(index_elements=["token_hash"]))
+
     # ------------------------------------------------------------------ watchlists and secrets
 
     def save_watchlist(self, watchlist: NamedWatchlist) -> None:
