@@ -9,13 +9,14 @@ import sys
 
 import click
 
-from monitor.commands.root import _settings, cli
+from monitor.commands.root import _settings, cli, verbose_option
 from monitor.types import CycleReport, PollResult
 
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one whole cycle and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (logs go to stderr).")
+@verbose_option
 @click.pass_context
 def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
     """Fetch every source, classify, update incidents, queue alerts and drain the outbox."""
@@ -107,6 +108,7 @@ def print_report(report: CycleReport) -> None:
               help="Seconds between the one-line summaries of what the monitor did.")
 @click.option("--broker", envvar="RIGHTS_MONITOR_BROKER",
               help="Celery broker URL (redis://... or amqp://...): only schedule and enqueue; workers process.")
+@verbose_option
 @click.pass_context
 def run(ctx: click.Context, report_every: float, broker: str | None) -> None:
     """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
