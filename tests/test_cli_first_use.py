@@ -100,3 +100,50 @@ def test_help_of_run_and_poll_shows_v(env):
     for command in (["run"], ["poll"]):
         shown = invoke([*command, "--help"], env)
         assert shown.exit_code == 0 and "-v, --verbose" in shown.output
+
+
+# 2. Commands that read the store never create one -------------------------------------------------------------
+
+READERS = [["incidents", "list"], ["incidents", "list", "--json"], ["incidents", "show", "1"],
+           ["incidents", "dismiss", "1"], ["sources"], ["subscriptions", "list"], ["unsubscribe", "fund"],
+           ["deliveries"], ["deliver"], ["digest", "--week", "2026-W47"], ["export-labels", "--out", "-"],
+           ["prune", "--older-than-days", "30"]]
+
+
+@pytest.mark.parametrize("args", READERS, ids=lambda a: " ".join(a))
+def test_a_reading_command_on_a_missing_sqlite_file_fails_naming_it_and_creates_nothing(tmp_path, env, args):
+    typo = tmp_path / "typo.db"
+    result = invoke(["--db", f"sqlite:///{typo}", *args], {**env, "COLUMNS": "400"})
+    assert result.exit_code == 2, result.output  # as a usage or configuration error
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [(f"error: no store at {typo}: the file does not exist (a mistyped --db or RIGHTS_MONITOR_DB?); "
+                       "`rights-monitor run` or `poll --once` creates a new store")], result.output
+    assert "no incidents" not in result.output
+    assert not typo.exists() and list(tmp_path.glob("typo.db*")) == []
+
+
+def test_the_default_store_missing_is_not_called_a_typo(tmp_path, env, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["incidents", "list"], {**env, "RIGHTS_MONITOR_DB": None})
+    assert result.exit_code == 2
+    assert "error: no store at var/monitor.db: the file does not exist; `rights-monitor run`" in result.stderr
+    assert not (tmp_path / "var" / "monitor.db").exists()
+
+
+def test_poll_once_creates_the_store_then_reading_commands_use_it(tmp_path, env):
+    db = tmp_path / "m.db"
+    polled = invoke(["poll", "--once"], env)
+    assert polled.exit_code == 0, polled.output
+    assert f"creating a new store at {db}" in polled.stderr and db.exists()
+    listed = invoke(["incidents", "list"], env)
+    assert listed.exit_code == 0 and "no incidents" in listed.output
+    assert invoke(["sources"], env).exit_code == 0
+
+
+def test_subscribe_and_user_add_still_start_a_store_before_the_first_poll(tmp_path, env):
+    subscribed = invoke(["subscribe", "fund", "--json-webhook", "https://hooks.example.org/rm"], env)
+    assert subscribed.exit_code == 0, subscribed.output
+    other = tmp_path / "users.db"
+    added = invoke(["--db", f"sqlite:///{other}", "user", "add", "ana@example.org"], env, input="long enough pw\n")
+    assert added.exit_code == 0, added.output
+    assert (tmp_path / "m.db").exists() and other.exists()

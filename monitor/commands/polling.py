@@ -234,7 +234,7 @@ def sources_cmd(ctx: click.Context) -> None:
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         health = {h.source: h for h in store.list_health()}
     finally:

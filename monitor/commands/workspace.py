@@ -54,7 +54,7 @@ def user_add(ctx: click.Context, email: str, role: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         raise click.UsageError("the password needs at least 8 characters")
-    with _store(ctx) as store:
+    with _store(ctx, existing=False) as store:
         made = store.add_user(email, role, hash_password(password), SystemClock().now())
     click.echo(f"user {made.email}: {made.role}")
 
@@ -74,7 +74,7 @@ def token_create(ctx: click.Context, name: str, role: str) -> None:
     from monitor.web.auth import new_token, token_hash
 
     secret = new_token()
-    with _store(ctx) as store:
+    with _store(ctx, existing=False) as store:
         store.add_token(name, role, token_hash(secret), SystemClock().now())
     click.echo(secret)
 
