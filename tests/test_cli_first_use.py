@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -147,3 +148,21 @@ def test_subscribe_and_user_add_still_start_a_store_before_the_first_poll(tmp_pa
     added = invoke(["--db", f"sqlite:///{other}", "user", "add", "ana@example.org"], env, input="long enough pw\n")
     assert added.exit_code == 0, added.output
     assert (tmp_path / "m.db").exists() and other.exists()
+
+
+# 3. eval refuses unlabeled items ------------------------------------------------------------------------------
+
+
+def test_eval_refuses_a_file_whose_items_have_no_labels_naming_the_first_such_line(tmp_path, env):
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(json.dumps(row) for row in [
+        {"id": "a", "title": "Internet shutdown in Gabon", "labels": ["shutdown"]},
+        {"id": "b", "title": "Phone maker opens a shop", "labels": []},
+        {"id": "c", "title": "Mobile data cut in Amhara"},
+        {"id": "d", "title": "Spyware found on phones"}]) + "\n", encoding="utf-8")
+    result = invoke(["eval", str(items)], env)
+    assert result.exit_code != 0
+    assert f"{items}:3: item 'c' has no 'labels'" in result.output
+    assert "macro" not in result.output.lower() and ":4:" not in result.output
+    as_json = invoke(["eval", str(items), "--json"], env)
+    assert as_json.exit_code != 0 and "macro_f1" not in as_json.output
