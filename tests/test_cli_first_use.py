@@ -166,3 +166,46 @@ def test_eval_refuses_a_file_whose_items_have_no_labels_naming_the_first_such_li
     assert "macro" not in result.output.lower() and ":4:" not in result.output
     as_json = invoke(["eval", str(items), "--json"], env)
     assert as_json.exit_code != 0 and "macro_f1" not in as_json.output
+
+
+# 4. poll --once when no source is reachable -------------------------------------------------------------------
+
+
+def test_poll_once_says_no_source_is_reachable_and_lists_each_failure(env):
+    result = invoke(["poll", "--once", "--json"], env)
+    assert result.exit_code == 0, result.output  # interfaces.md: exit 0 when the cycle ran, even if sources failed
+    report = json.loads(result.stdout)
+    for key in ("sources", "ok", "not_modified", "failed", "new_items", "took_s"):
+        assert key in report
+    assert report["failed"] == 2
+    failed = sorted(report["failed_sources"], key=lambda f: f["source"])
+    assert [f["source"] for f in failed] == ["offline-a", "offline-b"]
+    assert all("connection refused by 127.0.0.1" in f["error"] for f in failed)
+    assert "no source reachable: all 2 polls failed" in result.stderr and "rights-monitor sources" in result.stderr
+
+    plain = invoke(["poll", "--once"], env)
+    assert plain.exit_code == 0 and "no source reachable: all 2 polls failed" in plain.stderr
+
+    strict = invoke(["poll", "--once", "--json", "--fail-if-unreachable"], env)
+    assert strict.exit_code == 3  # EXIT_UNREACHABLE, as the README and --help say
+    assert json.loads(strict.stdout)["failed"] == 2 and "no source reachable" in strict.stderr
+
+
+def test_poll_once_with_one_source_up_is_not_unreachable(tmp_path, env):
+    port = closed_port()
+    with FeedServer() as feeds:
+        feeds.route("/a.xml", rss([{"title": "Phone maker opens a shop", "url": "https://e.example.org/1",
+                                    "summary": "A new shop.", "hours_ago": 1}], datetime.now(UTC)))
+        sources = write_sources(tmp_path / "mixed.yaml", {"up": feeds.url("/a.xml"),
+                                                          "down": f"http://127.0.0.1:{port}/b.xml"})
+        result = invoke(["poll", "--once", "--json", "--fail-if-unreachable"],
+                        {**env, "RIGHTS_MONITOR_SOURCES": str(sources)})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] == 1 and [f["source"] for f in report["failed_sources"]] == ["down"]
+    assert "no source reachable" not in result.stderr
+
+
+def test_poll_help_documents_the_exit_status(env):
+    shown = invoke(["poll", "--help"], env)
+    assert "--fail-if-unreachable" in shown.output and "Exit status" in shown.output and "3" in shown.output
