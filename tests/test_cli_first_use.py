@@ -209,3 +209,35 @@ def test_poll_once_with_one_source_up_is_not_unreachable(tmp_path, env):
 def test_poll_help_documents_the_exit_status(env):
     shown = invoke(["poll", "--help"], env)
     assert "--fail-if-unreachable" in shown.output and "Exit status" in shown.output and "3" in shown.output
+
+
+# 5. sources test says why a source could not be reached ------------------------------------------------------
+
+
+def test_sources_test_says_the_connection_was_refused_not_http_none(env):
+    url = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    result = invoke(["sources", "test", url], env)
+    assert result.exit_code == 1
+    assert "HTTP None" not in result.output
+    assert f"error: {url}: could not connect: connection refused by 127.0.0.1" in result.stderr
+    as_json = json.loads(invoke(["sources", "test", url, "--json"], env).stdout)
+    assert as_json["failed"] == "connect" and as_json["error"] == "connection refused by 127.0.0.1"
+
+
+def test_sources_test_says_the_dns_lookup_failed(env, monkeypatch):
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    result = invoke(["sources", "test", "http://feeds.example.invalid/rss"], env)
+    assert result.exit_code == 1 and "HTTP None" not in result.output
+    assert ("error: http://feeds.example.invalid/rss: could not connect: DNS lookup failed for feeds.example.invalid"
+            in result.stderr)
+
+
+def test_sources_test_names_an_http_error_status(env):
+    with FeedServer() as feeds:
+        url = feeds.route("/gone.xml", "gone", status=404)
+        result = invoke(["sources", "test", url], env)
+    assert result.exit_code == 1
+    assert f"error: {url}: could not fetch: HTTP 404" in result.stderr and "HTTP None" not in result.output
