@@ -67,4 +67,7 @@ def _labeled_row(line: str, number: int, path: str | Path) -> dict[str, Any]:
         raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
     if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("labels", []), list):
         raise ValueError(f"{path}:{number}: need an object with 'id' and a 'labels' list")
+    if "labels" not in row:  # scoring unlabeled items would report a meaningless macro-F1 of 0
+        raise ValueError(f"{path}:{number}: item {row['id']!r} has no 'labels' (an unlabeled item; write "
+                         '["none"] or [] for no incident)')
     return row

@@ -522,8 +522,16 @@ class CycleReport:
             "held": self.held,
             "to_digest": self.to_digest,
             "delivery_problems": list(self.delivery_problems),
+            "failed_sources": [{"source": r.source, "error": r.error, "http_status": r.http_status}
+                               for r in self.results if r.status == "failed"],
             "took_s": round(self.took_s, 3),
         }
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether no source could be fetched at all: some were polled and every one of them failed."""
+        polled = [r for r in self.results if r.status != "skipped"]
+        return bool(polled) and all(r.status == "failed" for r in polled)
 
 
 # --------------------------------------------------------------------------- digest

@@ -18,22 +18,38 @@ log = logging.getLogger(__name__)
 CONSOLE_SUBSCRIPTION = "console"
 
 
-def open_store(settings: Settings, *, create: bool = False):
+CREATES_A_STORE = "`rights-monitor run` or `poll --once` creates a new store"
+
+
+def open_store(settings: Settings, *, create: bool = False, existing: bool = False):
     """Open (and migrate) the store named by the settings.
 
-    A SQLite file in a folder that does not exist is most likely a mistyped path: only commands that
-    create a store (`create=True`: run, poll, demo) make the folder; the default store's folder is
-    always made, so a fresh clone works.
+    A SQLite path that does not exist is most likely a mistyped `--db`: only commands that create a
+    store (`create=True`: run, poll, demo) make its folder; the default store's folder is always made,
+    so a fresh clone works. Commands that only read or act on what is stored (`existing=True`: incidents,
+    sources, deliveries, digest, ...) also refuse a missing SQLite file, rather than create an empty store
+    and report that it holds nothing.
     """
+    from monitor.errors import StoreError
     from monitor.store import Store
 
     missing = missing_store_folder(settings)
     if missing is not None and not create:
-        from monitor.errors import StoreError
-
         raise StoreError(f"no store at {missing[0]}: folder {missing[1]} does not exist (a mistyped --db or "
-                         f"RIGHTS_MONITOR_DB?); `rights-monitor poll --once` or `run` create a new store")
+                         f"RIGHTS_MONITOR_DB?); {CREATES_A_STORE}")
+    absent = missing_store_file(settings)
+    if absent is not None and existing and not create:
+        typo = "" if settings.db_url == Settings().db_url else " (a mistyped --db or RIGHTS_MONITOR_DB?)"
+        raise StoreError(f"no store at {absent}: the file does not exist{typo}; {CREATES_A_STORE}")
     return Store.open(settings.db_url)
+
+
+def missing_store_file(settings: Settings) -> Path | None:
+    """Return the SQLite store's file when it does not exist yet, else None (also for other databases)."""
+    from monitor.store.migrate import sqlite_file
+
+    path = sqlite_file(settings.db_url)
+    return path if path is not None and not path.exists() else None
 
 
 def missing_store_folder(settings: Settings) -> tuple[Path, Path] | None:
@@ -48,12 +64,8 @@ def missing_store_folder(settings: Settings) -> tuple[Path, Path] | None:
 
 def new_store_notice(settings: Settings) -> str | None:
     """Return a line announcing that this run creates a new SQLite store, or None when it exists (or is not SQLite)."""
-    from monitor.store.migrate import sqlite_file
-
-    path = sqlite_file(settings.db_url)
-    if path is None or path.exists():
-        return None
-    return f"creating a new store at {path}"
+    path = missing_store_file(settings)
+    return None if path is None else f"creating a new store at {path}"
 
 
 def load_sources(settings: Settings):

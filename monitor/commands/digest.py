@@ -31,7 +31,7 @@ def digest(ctx: click.Context, week: str | None, out_dir: str | None, send: bool
         iso_week_bounds(week)
     except ValueError as exc:
         raise click.BadParameter(f"{week!r}: {exc} (expected an ISO week like 2026-W47)", param_hint="--week")
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         run = write_and_send(store, settings, load_sources(settings), week, now,
                              out_dir=Path(out_dir or settings.digest.out_dir), send=send,

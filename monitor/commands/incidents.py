@@ -13,10 +13,12 @@ from monitor.types import LABELS
 
 
 @contextmanager
-def _store(ctx: click.Context):
+def _store(ctx: click.Context, existing: bool = True):
+    """The store, which must exist already unless `existing=False` (commands that may come before the first
+    poll: `subscribe`, `user add`, `token create`); only `run` and `poll --once` are meant to create it."""
     from monitor.wiring import open_store
 
-    store = open_store(_settings(ctx))
+    store = open_store(_settings(ctx), existing=existing)
     try:
         yield store
     finally:

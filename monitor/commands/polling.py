@@ -9,15 +9,22 @@ import sys
 
 import click
 
-from monitor.commands.root import _settings, cli
+from monitor.commands.root import _settings, cli, verbose_option
 from monitor.types import CycleReport, PollResult
 
+EXIT_UNREACHABLE = 3  # `poll --once --fail-if-unreachable` when every source polled failed
 
-@cli.command()
+
+@cli.command(epilog="Exit status: 0 when the cycle ran, even if sources failed (they are counted and listed); "
+                    f"2 for a fatal error (bad configuration, store unreachable); {EXIT_UNREACHABLE} with "
+                    "--fail-if-unreachable when no source could be fetched at all; 130 when interrupted.")
 @click.option("--once", is_flag=True, help="Run one whole cycle and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (logs go to stderr).")
+@click.option("--fail-if-unreachable", is_flag=True,
+              help=f"Exit {EXIT_UNREACHABLE} when every source polled failed (offline, a proxy needed), for scripts.")
+@verbose_option
 @click.pass_context
-def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
+def poll(ctx: click.Context, once: bool, as_json: bool, fail_if_unreachable: bool) -> None:
     """Fetch every source, classify, update incidents, queue alerts and drain the outbox."""
     if not once:
         raise click.UsageError("poll runs one cycle: use `poll --once` (or `run` to keep going)")
@@ -33,6 +40,20 @@ def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
     from monitor.commands.outbox import echo_problems
 
     echo_problems(report.delivery_problems)
+    if report.unreachable:
+        say(unreachable_notice(report))
+        if fail_if_unreachable:
+            ctx.exit(EXIT_UNREACHABLE)
+
+
+def unreachable_notice(report: CycleReport) -> str:
+    """The "no source reachable" line that `run` prints, for one cycle's results."""
+    from monitor.activity import Activity, offline_notice
+
+    activity = Activity()
+    for result in report.results:
+        activity.add_poll(result)
+    return offline_notice(activity) or "no source reachable"
 
 
 async def _poll_once(settings, quiet: bool) -> CycleReport:
@@ -98,7 +119,7 @@ def print_report(report: CycleReport) -> None:
                       cell((r.error or "")[:80]))
     console = _console()
     console.print(table)
-    totals = {k: v for k, v in report.to_json().items() if k != "delivery_problems"}
+    totals = {k: v for k, v in report.to_json().items() if k not in ("delivery_problems", "failed_sources")}
     console.print(", ".join(f"{k}: {v}" for k, v in totals.items()))
 
 
@@ -107,6 +128,7 @@ def print_report(report: CycleReport) -> None:
               help="Seconds between the one-line summaries of what the monitor did.")
 @click.option("--broker", envvar="RIGHTS_MONITOR_BROKER",
               help="Celery broker URL (redis://... or amqp://...): only schedule and enqueue; workers process.")
+@verbose_option
 @click.pass_context
 def run(ctx: click.Context, report_every: float, broker: str | None) -> None:
     """Keep polling every source on its schedule, deliver alerts and send the weekly digest."""
@@ -239,7 +261,7 @@ def sources_cmd(ctx: click.Context) -> None:
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         health = {h.source: h for h in store.list_health()}
     finally:

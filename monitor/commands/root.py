@@ -19,6 +19,7 @@ class Options:
     settings: str | None
     sources: str | None
     db: str | None
+    verbose: int = 0
 
 
 def _settings(ctx: click.Context):
@@ -65,20 +66,44 @@ def cli(ctx: click.Context, settings_path: str | None, sources: str | None, db: 
     from monitor.hygiene import install_log_hygiene
 
     install_log_hygiene()  # no control character from a feed, and no secret, reaches a log line
-    ctx.obj = Options(settings_path, sources, db)
+    ctx.obj = Options(settings_path, sources, db, verbose)
 
 
 OWN_LOGGERS = ("monitor", "classifiers", "notifiers", "rights_monitor")  # rights_monitor: `Deps.log`
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+DEBUG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_OWN_HANDLERS: list[logging.Handler] = []  # the stderr handler made here (none when the host set up logging)
 
 
 def configure_logging(verbose: int) -> None:
-    """Warnings by default; -v adds what the monitor does, in its own words; -vv debugs every library too."""
+    """Warnings by default; -v adds what the monitor does, in its own words; -vv debugs every library too.
+
+    Called again with a higher count by a subcommand's own `-v` (`run -v`, `poll --once -v`).
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format=PLAIN_FORMAT, datefmt="%H:%M:%S")
+        _OWN_HANDLERS[:] = root.handlers
     if verbose >= 2:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        return
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%H:%M:%S")
-    if verbose == 1:  # libraries (alembic, httpx, apscheduler) stay at warnings
+        if _OWN_HANDLERS:  # never lower the level of logging that the host (a test runner) set up
+            root.setLevel(logging.DEBUG)
+            for handler in _OWN_HANDLERS:
+                handler.setFormatter(logging.Formatter(DEBUG_FORMAT))
+        for name in OWN_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    elif verbose == 1:  # libraries (alembic, httpx, apscheduler) stay at warnings
         for name in OWN_LOGGERS:
             logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _more_verbose(ctx: click.Context, param: click.Parameter, count: int) -> None:
+    if count:
+        opts: Options = ctx.obj
+        opts.verbose += count
+        configure_logging(opts.verbose)
+
+
+def verbose_option(command: Any) -> Any:
+    """`-v/--verbose` after a subcommand (`run -v`, `poll --once -v`): the same as the global `-v` before it."""
+    return click.option("-v", "--verbose", count=True, expose_value=False, callback=_more_verbose,
+                        help="More logging, as the global -v (-vv for debug).")(command)

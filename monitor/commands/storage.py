@@ -21,7 +21,7 @@ def prune(ctx: click.Context, older_than_days: float | None) -> None:
     days = older_than_days or settings.retention_days
     if not days:
         raise click.UsageError("say how old: --older-than-days N (or set retention_days)")
-    store = open_store(settings)
+    store = open_store(settings, existing=True)
     try:
         removed = prune_store(store, SystemClock().now(), days)
     finally:

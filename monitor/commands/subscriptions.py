@@ -76,7 +76,7 @@ def subscribe(ctx: click.Context, name: str, secret_env, company, watchlist, tic
     spec = specs[sub.channel.kind]
     if spec.target == "url":
         refuse_internal(sub.channel.targets, settings.fetch.allow_hosts, spec.option)
-    with _store(ctx) as store:
+    with _store(ctx, existing=False) as store:
         refuse_problems(sub, settings, specs, [w.name for w in store.list_watchlists()])
         store.upsert_subscription(sub)
     click.echo(clean_line(f"subscribed {name}: {sub.channel.kind} {', '.join(map(mask_target, sub.channel.targets))}"))

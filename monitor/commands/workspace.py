@@ -54,7 +54,7 @@ def user_add(ctx: click.Context, email: str, role: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         raise click.UsageError("the password needs at least 8 characters")
-    with _store(ctx) as store:
+    with _store(ctx, existing=False) as store:
         made = store.add_user(email, role, hash_password(password), SystemClock().now())
     click.echo(f"user {made.email}: {made.role}")
 
@@ -74,7 +74,7 @@ def token_create(ctx: click.Context, name: str, role: str) -> None:
     from monitor.web.auth import new_token, token_hash
 
     secret = new_token()
-    with _store(ctx) as store:
+    with _store(ctx, existing=False) as store:
         store.add_token(name, role, token_hash(secret), SystemClock().now())
     click.echo(secret)
 
@@ -119,7 +119,8 @@ def source_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.pass_context
 def sources_test(ctx: click.Context, url: str, kind: str, as_json: bool) -> None:
     """Fetch, parse and classify one source, storing nothing."""
-    from monitor.sourcetest import test_source
+    from monitor.hygiene import clean_line
+    from monitor.sourcetest import summary_line, test_source
     from monitor.wiring import classifier_factory, load_watchlist, make_deps
 
     settings = _settings(ctx)
@@ -128,11 +129,14 @@ def sources_test(ctx: click.Context, url: str, kind: str, as_json: bool) -> None
     report = asyncio.run(test_source(url, kind, settings, classifier, trusted=True, deps=deps))  # the operator's shell
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
+    elif report["error"]:  # a failure is the message, not "HTTP None, 0 items"
+        click.echo(f"error: {clean_line(summary_line(report))}", err=True)
     else:
-        click.echo(f"{url}: HTTP {report['status']}, {report.get('count', 0)} items")
+        click.echo(summary_line(report))
         for item in report["items"]:
             click.echo(f"  [{','.join(item['labels']) or 'none'}] {item['title']}"
                        + (f" — {', '.join(item['companies'])}" if item["companies"] else ""))
     if report["error"]:
-        click.echo(f"error: {report['error']}", err=True)
+        if as_json:
+            click.echo(f"error: {clean_line(report['error'])}", err=True)
         ctx.exit(1)

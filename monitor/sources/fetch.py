@@ -305,6 +305,12 @@ def describe_error(exc: BaseException, host: str, settings: FetchSettings) -> st
     return f"{type(exc).__name__} from {host}: {first_line}".rstrip(": ")
 
 
+def is_connect_failure(exc: BaseException) -> bool:
+    """Whether a fetch failed before any server answered: DNS, a refused or timed-out connection."""
+    return any(_is_dns(e) or _is_refused(e) or isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout))
+               or type(e).__name__.startswith("ClientConnector") for e in _causes(exc))
+
+
 def _causes(exc: BaseException | None) -> Iterator[BaseException]:
     seen = 0
     while exc is not None and seen < 10:
