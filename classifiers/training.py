@@ -361,27 +361,33 @@ def fit_dense(features: Any, y: Any, hidden: int = DENSE_HIDDEN, alpha: float = 
     network whose logits are the mean of theirs."""
     import warnings
 
-    import numpy as np
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    hidden_w, hidden_b, out_w, out_b = [], [], [], []
+    members = []
     for seed in range(seeds):
         model = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, max_iter=300, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit((features - mean) / scale, y)
-        hidden_w.append(model.coefs_[0].T)
-        hidden_b.append(model.intercepts_[0])
-        out_w.append(model.coefs_[1].T / seeds)
-        out_b.append(model.intercepts_[1] / seeds)
-    return DenseStage(mean=mean, scale=scale, weights=np.hstack(out_w).astype(np.float64),
-                      bias=np.sum(out_b, axis=0).astype(np.float64),
-                      hidden_w=np.vstack(hidden_w).astype(np.float64),
-                      hidden_b=np.concatenate(hidden_b).astype(np.float64))
+        members.append((model.coefs_[0].T, model.intercepts_[0], model.coefs_[1].T, model.intercepts_[1]))
+    hidden_w, hidden_b, weights, bias = average_networks(members)
+    return DenseStage(mean=mean, scale=scale, weights=weights, bias=bias, hidden_w=hidden_w, hidden_b=hidden_b)
+
+
+def average_networks(members: Sequence[tuple[Any, Any, Any, Any]]) -> tuple[Any, Any, Any, Any]:
+    """One network whose logits are the mean of the members' (each (hidden_w (H, F), hidden_b (H,), out_w (5, H),
+    out_b (5,)), rectified hidden units): their hidden layers stacked, their output weights and biases / n."""
+    import numpy as np
+
+    n = len(members)
+    return (np.vstack([m[0] for m in members]).astype(np.float64),
+            np.concatenate([m[1] for m in members]).astype(np.float64),
+            (np.hstack([m[2] for m in members]) / n).astype(np.float64),
+            (np.sum([m[3] for m in members], axis=0) / n).astype(np.float64))
 
 
 def fit_platt(logits: Any, y: Any) -> Any:

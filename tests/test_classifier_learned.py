@@ -252,3 +252,16 @@ def test_stage_two_averages_its_seeded_networks_in_one_wider_network():
 
     mean_of_members = np.mean([member(k) for k in range(3)], axis=0) + bag.bias
     np.testing.assert_allclose(bag.logits(x), mean_of_members, atol=1e-9)
+
+
+def test_averaged_networks_give_the_mean_of_their_members_logits():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 6))
+    members = [(rng.normal(size=(8, 6)), rng.normal(size=8), rng.normal(size=(5, 8)), rng.normal(size=5))
+               for _ in range(3)]
+    hidden_w, hidden_b, weights, bias = training.average_networks(members)
+    assert hidden_w.shape == (24, 6) and weights.shape == (5, 24)
+    zero, one = np.zeros(6), np.ones(6)
+    averaged = learned.dense_logits(x, zero, one, weights, bias, hidden_w, hidden_b)
+    alone = [learned.dense_logits(x, zero, one, w2, b2, w1, b1) for w1, b1, w2, b2 in members]
+    np.testing.assert_allclose(averaged, np.mean(alone, axis=0), atol=1e-9)
