@@ -99,21 +99,14 @@ def _refuse_unknown_companies(names, watchlist) -> None:
 
 
 def print_incident_table(rows) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     from monitor.countries import country_list
-    from monitor.hygiene import terminal_cell as cell
-    from monitor.readable import cut_at_word
+    from monitor.tables import FREE, WORDS, Col, print_table
 
-    table = Table()
-    for column in ("id", "status", "severity", "labels", "companies", "countries", "sources", "last seen", "title"):
-        table.add_column(column, overflow="fold")
-    for i in rows:
-        table.add_row(str(i.id), i.status, str(i.severity), cell(", ".join(i.labels)),
-                      cell(", ".join(i.companies or i.inferred_companies)), cell(country_list(i.countries)),
-                      str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"), cell(cut_at_word(i.title, 80)))
-    Console(highlight=False).print(table)
+    cols = (Col("id"), Col("status"), Col("severity"), Col("labels", WORDS), Col("companies", WORDS),
+            Col("countries", WORDS), Col("sources"), Col("last seen", WORDS), Col("title", FREE, cut=80))
+    print_table(cols, [(str(i.id), i.status, str(i.severity), ", ".join(i.labels), ", ".join(i.companies or i.inferred_companies),
+                        country_list(i.countries), str(i.source_count), i.last_seen.strftime("%Y-%m-%d %H:%M"), i.title)
+                       for i in rows])
 
 
 @incidents.command("show")

@@ -64,18 +64,12 @@ def deliveries(ctx: click.Context, status: str | None, limit: int, as_json: bool
     if as_json:
         click.echo(json_text(rows))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from monitor.tables import FREE, WORDS, Col, print_table
 
-    from monitor.hygiene import terminal_cell
-
-    table = Table()
-    for column in ("id", "alert", "channel", "target", "status", "attempts", "reason"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(terminal_cell(str(row[key])) for key in
-                        ("id", "alert_id", "channel", "target", "status", "attempts", "reason")))
-    Console(highlight=False).print(table)
+    cols = (Col("id"), Col("alert"), Col("channel"), Col("target", WORDS), Col("status"), Col("attempts"),
+            Col("reason", FREE))
+    print_table(cols, [tuple(str(row[key]) for key in ("id", "alert_id", "channel", "target", "status", "attempts", "reason"))
+                       for row in rows])
 
 
 def delivery_json(d, now) -> dict:

@@ -10,6 +10,7 @@ import sys
 import click
 
 from monitor.commands.root import _settings, cli, verbose_option
+from monitor.hygiene import json_text
 from monitor.types import CycleReport, PollResult
 
 EXIT_UNREACHABLE = 3  # `poll --once --fail-if-unreachable` when every source polled failed
@@ -107,20 +108,13 @@ def _console(stderr: bool = False):
 
 def print_report(report: CycleReport) -> None:
     """A per-source table, then the totals."""
-    from rich.table import Table
+    from monitor.tables import FREE, WORDS, Col, print_table, print_wrapped
 
-    from monitor.hygiene import terminal_cell as cell
-
-    table = Table(title="poll", show_lines=False)
-    for column in ("source", "status", "new", "seen", "took", "error"):
-        table.add_column(column)
-    for r in sorted(report.results, key=lambda r: (r.status != "failed", r.source)):
-        table.add_row(cell(r.source), r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s",
-                      cell((r.error or "")[:80]))
-    console = _console()
-    console.print(table)
+    cols = (Col("source", WORDS), Col("status"), Col("new"), Col("seen"), Col("took"), Col("error", FREE))
+    print_table(cols, [(r.source, r.status, str(r.new_items), str(r.seen_items), f"{r.took_s:.2f}s", r.error or "")
+                       for r in sorted(report.results, key=lambda r: (r.status != "failed", r.source))], title="poll")
     totals = {k: v for k, v in report.to_json().items() if k not in ("delivery_problems", "failed_sources")}
-    console.print(", ".join(f"{k}: {v}" for k, v in totals.items()))
+    print_wrapped(", ".join(f"{k}: {v}" for k, v in totals.items()))
 
 
 @cli.command()
@@ -250,14 +244,14 @@ def shown_db(url: str) -> str:
 
 
 @cli.group("sources", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout: each source with its health.")
 @click.pass_context
-def sources_cmd(ctx: click.Context) -> None:
+def sources_cmd(ctx: click.Context, as_json: bool) -> None:
     """Show every source with its health record, next attempt and state (`sources test URL` tries one source)."""
     if ctx.invoked_subcommand is not None:
         return
-    from rich.table import Table
-
-    from monitor.hygiene import terminal_cell as cell
+    from monitor.clock import SystemClock
+    from monitor.tables import FREE, WORDS, Col, print_table
     from monitor.wiring import load_sources, open_store
 
     settings = _settings(ctx)
@@ -266,20 +260,43 @@ def sources_cmd(ctx: click.Context) -> None:
         health = {h.source: h for h in store.list_health()}
     finally:
         store.close()
-    from monitor.clock import SystemClock
-
     now = SystemClock().now()
-    table = Table()
-    for column in ("source", "kind", "every", "state", "last success", "failures", "next attempt",
-                   "last error or warning"):
-        table.add_column(column)
+    if as_json:
+        click.echo(json_text([source_json(s, health.get(s.name), now) for s in load_sources(settings)]))
+        return
+    cols = (Col("source", WORDS), Col("kind"), Col("every"), Col("state"), Col("last success", WORDS), Col("failures"),
+            Col("next attempt", WORDS), Col("last error or warning", FREE))
+    rows = []
     for s in load_sources(settings):
         h = health.get(s.name)
         problem = (h.last_error or (f"warning: {h.last_warning}" if h.last_warning else "")) if h else ""
-        table.add_row(cell(s.name), cell(s.kind), f"{s.interval_s // 60}m", "enabled" if s.enabled else "disabled",
-                      _when(h.last_success) if h else "never", str(h.consecutive_failures if h else 0),
-                      next_attempt(s, h, now), cell(problem[:80]))
-    _console().print(table)
+        rows.append((s.name, s.kind, f"{s.interval_s // 60}m", "enabled" if s.enabled else "disabled",
+                     _when(h.last_success) if h else "never", str(h.consecutive_failures if h else 0),
+                     next_attempt(s, h, now), problem))
+    print_table(cols, rows)
+
+
+def source_json(source, health, now) -> dict:
+    """The JSON view of a source and its health (`sources --json`); times in ISO 8601 UTC, null when none."""
+    from monitor.hygiene import mask_secrets
+
+    failing = bool(health and health.consecutive_failures)
+    due = None
+    if source.enabled:
+        due = health.next_due if health and health.next_due and health.next_due > now else now
+    return {"name": source.name, "kind": source.kind, "url": mask_secrets(source.url), "category": source.category,
+            "enabled": source.enabled, "interval_s": source.interval_s,
+            "last_attempt": _iso(health.last_attempt if health else None),
+            "last_success": _iso(health.last_success if health else None),
+            "last_failure": _iso(health.last_attempt if failing and health else None),
+            "consecutive_failures": health.consecutive_failures if health else 0,
+            "last_error": health.last_error if health else None,
+            "last_warning": health.last_warning if health else None,
+            "next_poll": _iso(due), "backoff": bool(failing and due and due > now)}
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def next_attempt(source, health, now) -> str:
