@@ -266,39 +266,25 @@ def _coerce(value: Any, hint: Any, path: str, file: str) -> Any:
             return tuple(inner(str(i).strip()) for i in items if str(i).strip())
         if target is bool:
             return str(value).strip().lower() in {"1", "true", "yes", "on"}
-        if target is int:
-            return _whole_number(value, path, file)
-        if target is float:
-            return _number(value, path, file)
+        if target in (int, float):
+            return _numeric(value, target, path, file)
         return target(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"expected {getattr(target, '__name__', target)}: {exc}", path=path, file=file) from exc
 
 
-def _whole_number(value: Any, path: str, file: str) -> int:
-    """An int setting from YAML or the environment (`587`, "587"); anything else is a ConfigError in the house style."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise ConfigError(f"must be a whole number, not {value!r}", path=path, file=file)
-
-
-def _number(value: Any, path: str, file: str) -> float:
-    """A float setting (`2.5`, "2.5", 3); anything else is a ConfigError in the house style."""
+def _numeric(value: Any, kind: type[int | float], path: str, file: str) -> int | float:
+    """An int or float setting from YAML or the environment (`587`, "587", `2.5`; a whole float for an int);
+    anything else is a ConfigError in the house style."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
+        if kind is float or float(value).is_integer():
+            return kind(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            return kind(value.strip())
         except ValueError:
             pass
-    raise ConfigError(f"must be a number, not {value!r}", path=path, file=file)
+    raise ConfigError(f"must be {'a whole number' if kind is int else 'a number'}, not {value!r}", path=path, file=file)
 
 
 def _finish(settings: Settings, where: _Where) -> Settings:
